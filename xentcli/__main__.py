@@ -1,0 +1,5 @@
+"""Allow ``python -m xentcli``."""
+
+from xentcli.cli import main
+
+main()

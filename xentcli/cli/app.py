@@ -1,0 +1,143 @@
+"""The root ``xent`` command and the one place where errors become exit codes.
+
+Every command module registers itself on :data:`app`. Errors raised anywhere
+below (:class:`xentcli.errors.XentError`, Typer's usage errors, Ctrl-C) are
+turned into exactly one line on stderr and an :class:`ExitStatus` by
+:class:`XentGroup`, so the commands themselves never format an error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from xentcli import __version__
+from xentcli.cli.status import ExitStatus
+from xentcli.errors import XentError
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> typer.Exit:
+    """Print ``Error: message`` on stderr; return the Exit to raise."""
+    sys.stderr.write(f"Error: {_one_line(message)}\n")
+    sys.stderr.flush()
+    return typer.Exit(int(status))
+
+
+class XentGroup(TyperGroup):
+    """A Typer group whose ``main`` maps every failure to one line and a code.
+
+    Both the console script and ``CliRunner`` call ``main``, so tests see the
+    same messages and exit codes as users do.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            rv = super().main(
+                args,
+                prog_name or "xent",
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+            status = int(rv) if isinstance(rv, int) else 0
+        except XentError as exc:
+            status = int(fail(str(exc)).exit_code)
+        except typer.Abort:
+            sys.stderr.write("\nInterrupted.\n")
+            status = ExitStatus.INTERRUPTED
+        except KeyboardInterrupt:
+            sys.stderr.write("\nInterrupted.\n")
+            status = ExitStatus.INTERRUPTED
+        except typer.TyperException as exc:  # click's usage errors
+            status = _usage_error(exc)
+        except BrokenPipeError:
+            # `xent ... | head`: the reader left; say nothing more.
+            _silence_stdout()
+            status = ExitStatus.ERROR
+        if standalone_mode:
+            sys.exit(status)
+        return status
+
+
+def _usage_error(exc: Exception) -> int:
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        # A bare `xent` or `xent calc`: show the help, as asked for.
+        sys.stdout.write(ctx.get_help() + "\n")
+        return ExitStatus.OK
+    message = _one_line(exc.format_message() if hasattr(exc, "format_message") else str(exc))
+    if message and message[-1] not in ".?!":
+        message += "."
+    hint = f" See '{ctx.command_path} --help'." if ctx is not None else ""
+    sys.stderr.write(f"Error: {message}{hint}\n")
+    return int(getattr(exc, "exit_code", ExitStatus.USAGE))
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"xent {__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=XentGroup,
+    name="xent",
+    help=(
+        "Cross-entropy calculator and mock-interview quiz.\n\n"
+        "Try: xent calc ce 0,0,1 0.1,0.2,0.7 --explain   or   xent quiz"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version_callback,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Cross-entropy calculator and mock-interview quiz."""
+
+
+def _register_commands() -> None:
+    # Each module adds its commands; none imports numpy or Rich at import time.
+    from xentcli.cli import bank, calc, learn, plot, quiz, stats
+
+    for module in (calc, quiz, bank, stats, plot, learn):
+        module.register(app)
+
+
+_register_commands()

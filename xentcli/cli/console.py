@@ -1,0 +1,35 @@
+"""The two consoles: results on stdout, notes and errors on stderr.
+
+Rich is imported on first use, not at start-up. Rich already drops colour when
+the stream is not a terminal or ``NO_COLOR`` is set; we only add a width cap so
+that nothing is wider than a classic 80-column terminal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+MAX_WIDTH = 80
+
+
+def _make(stderr: bool) -> Console:
+    from rich.console import Console
+
+    console = Console(stderr=stderr, highlight=False)
+    if console.width > MAX_WIDTH:
+        console.width = MAX_WIDTH
+    return console
+
+
+def out_console() -> Console:
+    """Console for results (stdout). Made per call: cheap, and it picks up the
+    current stdout, terminal and ``NO_COLOR`` (tests swap all three)."""
+    return _make(stderr=False)
+
+
+def err_console() -> Console:
+    """Console for notes, warnings and progress (stderr)."""
+    return _make(stderr=True)
