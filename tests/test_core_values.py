@@ -1,0 +1,205 @@
+"""The worked numbers of the source articles, computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from xentcli.core import (
+    binary_cross_entropy,
+    cross_entropy,
+    cross_entropy_grad,
+    entropy,
+    focal_loss,
+    kl_divergence,
+    log_softmax,
+    logsumexp,
+    softmax,
+    surprisal,
+)
+
+
+def test_panda_surprisal() -> None:
+    # A panda seen with probability 0.001 is very surprising; a bird at 0.5 is not.
+    assert surprisal(0.001) == pytest.approx(-math.log(0.001), rel=1e-15)
+    assert surprisal(0.001, base=2) == pytest.approx(math.log2(1000), rel=1e-15)
+    assert surprisal(0.5, base="bits") == 1.0
+
+
+def test_surprisal_is_elementwise_and_zero_is_infinite() -> None:
+    out = surprisal([1.0, 0.5, 0.0], base=2)
+    assert out.tolist() == [0.0, 1.0, math.inf]
+
+
+def test_entropy_of_panda_bird_dog() -> None:
+    expected = -(0.2 * math.log(0.2) + 0.3 * math.log(0.3) + 0.5 * math.log(0.5))
+    assert entropy([0.2, 0.3, 0.5]) == pytest.approx(expected, rel=1e-15)
+    assert entropy([0.2, 0.3, 0.5], base=2) == pytest.approx(expected / math.log(2), rel=1e-15)
+
+
+def test_entropy_extremes() -> None:
+    assert entropy([1.0, 0.0, 0.0]) == 0.0  # 0 log 0 = 0: no NaN
+    assert entropy([0.25] * 4, base=2) == pytest.approx(2.0, rel=1e-15)
+
+
+def test_dog_prediction_one_hot_and_index() -> None:
+    # The model says [panda, bird, dog] = [0.1, 0.2, 0.7] and it is a dog.
+    expected = -math.log(0.7)
+    assert cross_entropy([0, 0, 1], [0.1, 0.2, 0.7]) == pytest.approx(expected, rel=1e-15)
+    assert cross_entropy(2, [0.1, 0.2, 0.7]) == pytest.approx(expected, rel=1e-15)
+
+
+def test_practice_question_07_02_01_on_first_class() -> None:
+    value = cross_entropy([1, 0, 0], [0.7, 0.2, 0.1])
+    assert abs(value - 0.35667494393873245) <= 1e-15
+    assert isinstance(value, float)
+
+
+def test_loaded_coin() -> None:
+    # Heads 99% of the time, but we believed tails 99% of the time.
+    truth, belief = [0.99, 0.01], [0.01, 0.99]
+    expected = -(0.99 * math.log(0.01) + 0.01 * math.log(0.99))
+    assert cross_entropy(truth, belief) == pytest.approx(expected, rel=1e-14)
+    assert cross_entropy(truth, belief) > entropy(truth)
+    assert kl_divergence(truth, belief) == pytest.approx(
+        expected - entropy(truth), rel=1e-13
+    )
+
+
+def test_kl_zero_for_identical_and_asymmetric() -> None:
+    p, q = [0.2, 0.3, 0.5], [0.1, 0.2, 0.7]
+    assert kl_divergence(p, p) == 0.0
+    assert kl_divergence(p, q) != pytest.approx(kl_divergence(q, p))
+
+
+def test_binary_cross_entropy_by_hand() -> None:
+    assert binary_cross_entropy(1, 0.8) == pytest.approx(-math.log(0.8), rel=1e-15)
+    assert binary_cross_entropy(0, 0.8) == pytest.approx(-math.log(0.2), rel=1e-14)
+    labels, probs = [1, 0, 1], [0.9, 0.2, 0.6]
+    terms = [-math.log(0.9), -math.log(0.8), -math.log(0.6)]
+    assert binary_cross_entropy(labels, probs, reduction="sum") == pytest.approx(sum(terms))
+    assert binary_cross_entropy(labels, probs) == pytest.approx(sum(terms) / 3)
+    assert binary_cross_entropy(labels, probs, reduction="none") == pytest.approx(terms)
+
+
+def test_pos_weight_scales_positive_term_only() -> None:
+    assert binary_cross_entropy(1, 0.8, pos_weight=3) == pytest.approx(-3 * math.log(0.8))
+    assert binary_cross_entropy(0, 0.8, pos_weight=3) == pytest.approx(-math.log(0.2))
+
+
+def test_bce_from_logits_matches_sigmoid() -> None:
+    z = 0.4
+    p = 1 / (1 + math.exp(-z))
+    assert binary_cross_entropy(1, z, from_logits=True) == pytest.approx(-math.log(p), rel=1e-14)
+    # Extreme logits neither overflow nor lose the answer.
+    assert binary_cross_entropy(0, 800.0, from_logits=True) == pytest.approx(800.0)
+    assert binary_cross_entropy(1, -800.0, from_logits=True) == pytest.approx(800.0)
+    assert binary_cross_entropy(1, -math.inf, from_logits=True) == math.inf
+    assert binary_cross_entropy(0, -math.inf, from_logits=True) == 0.0
+
+
+def test_weighted_cross_entropy_is_torch_weighted_mean_for_indices() -> None:
+    q = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    labels = np.array([0, 2])
+    w = np.array([1.0, 2.0, 3.0])
+    losses = np.array([-1 * math.log(0.7), -3 * math.log(0.6)])
+    assert cross_entropy(labels, q, weights=w) == pytest.approx(losses.sum() / (1 + 3))
+    assert cross_entropy(labels, q, weights=w, reduction="sum") == pytest.approx(losses.sum())
+    one_hot = np.eye(3)[labels]
+    assert cross_entropy(one_hot, q, weights=w) == pytest.approx(losses.sum() / 4)
+
+
+def test_label_smoothing_by_hand() -> None:
+    eps = 0.1
+    y = [(1 - eps) * t + eps / 3 for t in (0, 0, 1)]
+    expected = -sum(t * math.log(q) for t, q in zip(y, [0.1, 0.2, 0.7], strict=True))
+    assert cross_entropy(2, [0.1, 0.2, 0.7], label_smoothing=eps) == pytest.approx(expected)
+
+
+def test_focal_by_hand() -> None:
+    q = 0.7
+    for gamma in (0.0, 0.5, 2.0, 5.0):
+        expected = -((1 - q) ** gamma) * math.log(q)
+        assert focal_loss(2, [0.1, 0.2, 0.7], gamma=gamma) == pytest.approx(expected, rel=1e-14)
+    assert focal_loss(2, [0.1, 0.2, 0.7], gamma=2, alpha=0.25) == pytest.approx(
+        -0.25 * 0.09 * math.log(0.7)
+    )
+
+
+def test_focal_saturated_with_small_gamma_is_zero_not_nan() -> None:
+    assert focal_loss(0, [1.0, 0.0], gamma=0.5) == 0.0
+    assert focal_loss(0, [200.0, -200.0], gamma=0.3, from_logits=True) >= 0.0
+
+
+def test_softmax_and_log_softmax_by_hand() -> None:
+    z = [1.0, 2.0, 3.0]
+    total = sum(math.exp(v) for v in z)
+    assert softmax(z) == pytest.approx([math.exp(v) / total for v in z], rel=1e-15)
+    assert log_softmax(z) == pytest.approx([v - math.log(total) for v in z], rel=1e-15)
+    assert logsumexp(z) == pytest.approx(math.log(total), rel=1e-15)
+
+
+def test_masked_logits() -> None:
+    z = [0.0, -math.inf, 0.0]
+    assert softmax(z).tolist() == [0.5, 0.0, 0.5]
+    assert cross_entropy(1, z, from_logits=True) == math.inf
+    assert cross_entropy(0, z, from_logits=True) == pytest.approx(math.log(2))
+    assert logsumexp([-math.inf, -math.inf]) == -math.inf
+
+
+def test_gradient_softmax_minus_target() -> None:
+    z = np.array([1.0, 2.0, 3.0])
+    expected = softmax(z) - np.array([0.0, 0.0, 1.0])
+    assert cross_entropy_grad(2, z) == pytest.approx(expected, rel=1e-15)
+    assert cross_entropy_grad([0, 0, 1], z) == pytest.approx(expected, rel=1e-15)
+
+
+def test_gradient_mean_reduction_divides_by_rows() -> None:
+    z = np.array([[1.0, 2.0], [0.5, -0.5]])
+    per_row = cross_entropy_grad([0, 1], z)
+    assert cross_entropy_grad([0, 1], z, reduction="mean") == pytest.approx(per_row / 2)
+
+
+def test_zero_probability_on_true_class_is_infinite_not_error() -> None:
+    assert cross_entropy([0, 1], [1.0, 0.0]) == math.inf
+    assert kl_divergence([0.5, 0.5], [1.0, 0.0]) == math.inf
+    # Unless eps clips it, as asked.
+    assert cross_entropy([0, 1], [1.0, 0.0], eps=1e-7) == pytest.approx(-math.log(1e-7))
+
+
+def test_normalize_rescales_explicitly() -> None:
+    assert entropy([2, 3, 5], normalize=True) == pytest.approx(entropy([0.2, 0.3, 0.5]))
+    assert cross_entropy([0, 0, 2], [1, 2, 7], normalize=True) == pytest.approx(-math.log(0.7))
+
+
+def test_batch_reductions() -> None:
+    p = np.array([[0.5, 0.5], [1.0, 0.0]])
+    per_row = entropy(p, reduction="none")
+    assert per_row.shape == (2,)
+    assert per_row.tolist() == [pytest.approx(math.log(2)), 0.0]
+    assert entropy(p) == pytest.approx(math.log(2) / 2)
+    assert entropy(p, reduction="sum") == pytest.approx(math.log(2))
+
+
+def test_float32_stays_float32() -> None:
+    q = np.array([[0.7, 0.2, 0.1]], dtype=np.float32)
+    z = np.array([[1.0, 2.0, 3.0]], dtype=np.float32)
+    assert cross_entropy(np.array([0]), q).dtype == np.float32
+    assert cross_entropy(np.array([0]), z, from_logits=True).dtype == np.float32
+    assert softmax(z).dtype == np.float32
+    assert entropy(q).dtype == np.float32
+    assert kl_divergence(q, q).dtype == np.float32
+    assert binary_cross_entropy(q, q).dtype == np.float32
+
+
+def test_no_warnings_on_zeros_and_infinities() -> None:
+    # pytest turns warnings into errors: these would fail on any RuntimeWarning.
+    entropy([0.0, 1.0])
+    cross_entropy([0.0, 1.0], [1.0, 0.0])
+    kl_divergence([0.0, 1.0], [0.0, 1.0])
+    binary_cross_entropy([0.0, 1.0], [0.0, 1.0])
+    focal_loss([0.0, 1.0], [1.0, 0.0], gamma=0.5)
+    softmax([-math.inf, 0.0])
+    binary_cross_entropy([1.0], [-1000.0], from_logits=True, eps=1e-7)
