@@ -20,8 +20,9 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_clean() -> None:
+    paths = [p for p in ("xentcli", "tests", "benchmarks") if (ROOT / p).is_dir()]
     done = subprocess.run(
-        [_tool("ruff"), "check", "xentcli", "tests", "benchmarks"],
+        [_tool("ruff"), "check", *paths],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
