@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -251,9 +250,9 @@ def test_format_value(value: Any, text: str) -> None:
 
 # ---------------------------------------------------------------------- fuzzing
 
-# A generous deadline: it is there to catch a hang (9**9**9 would run for hours),
-# not to measure speed.
-_FUZZ = settings(max_examples=300, deadline=timedelta(seconds=2))
+# Inputs are bounded (at most a few hundred characters), so each example is quick;
+# a hang (9**9**9 evaluated naively runs for hours) would stop the suite, not pass.
+_FUZZ = settings(max_examples=200)
 
 _TOKENS = st.sampled_from(
     [

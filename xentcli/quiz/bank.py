@@ -1,0 +1,761 @@
+"""Question banks: finding, loading and strictly checking them, and drawing questions.
+
+A bank is a YAML file per topic (the format is in ``questions/README.md``).
+Loading checks every rule it can without drawing numbers (structure, kinds,
+keys, ids, params, and that each formula and template parses and mentions only
+known names); :func:`check_banks` also draws each question for several seeds,
+as ``xent bank check`` does. Every problem is a :class:`Problem` that prints as
+``<file>:<line>: question '<id>': <reason>``.
+
+:meth:`Question.instantiate` turns a question and a seed into an
+:class:`Instance`: the rendered prompt, the shuffled choices, the expected
+answer and the worked solution, always the same for the same seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from xentcli.errors import BankError, ExpressionError
+from xentcli.quiz.expr import Formula, compile_formula, format_value, formula_namespace
+from xentcli.quiz.params import ParamSpec, check_name, parse_params
+from xentcli.quiz.template import Template, compile_template
+from xentcli.quiz.yamlload import YamlProblem, load_yaml
+
+__all__ = [
+    "CHECK_SEEDS",
+    "DEFAULT_ATOL",
+    "DEFAULT_RTOL",
+    "KINDS",
+    "Bank",
+    "Instance",
+    "Problem",
+    "Question",
+    "Topic",
+    "bank_files",
+    "check_banks",
+    "load_banks",
+    "read_banks",
+    "shipped_bank_dir",
+]
+
+KINDS = ("numeric", "choice", "open")
+LETTERS = "ABCDEF"
+DEFAULT_RTOL = 0.01
+DEFAULT_ATOL = 0.001
+#: Draws per question in ``xent bank check``.
+CHECK_SEEDS = 20
+#: Draws before giving up on a question whose ``require`` is never met.
+MAX_DRAWS = 200
+MAX_FILE_BYTES = 1_000_000
+
+_ID = re.compile(r"[a-z0-9-]+")
+_BASES: dict[str, tuple[float, str]] = {
+    "e": (math.e, "nats"),
+    "2": (2, "bits"),
+    "10": (10, "bans"),
+}
+_TOPIC_KEYS = ("topic", "title", "summary", "questions")
+_COMMON_KEYS = frozenset({"id", "kind", "prompt", "tags", "params", "let", "require", "base"})
+_KIND_KEYS: dict[str, frozenset[str]] = {
+    "numeric": frozenset({"answer", "tolerance", "explanation"}),
+    "choice": frozenset({"choices", "answer", "explanation"}),
+    "open": frozenset({"answer", "key_points"}),
+}
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "numeric": ("id", "kind", "prompt", "answer", "explanation"),
+    "choice": ("id", "kind", "prompt", "choices", "answer", "explanation"),
+    "open": ("id", "kind", "prompt", "answer", "key_points"),
+}
+
+
+# ------------------------------------------------------------------------ problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a bank: where, which question, and why."""
+
+    file: str
+    line: int | None
+    question: str | None  # "'entropy-basic'", or "#3" when the id is missing
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        who = f" question {self.question}:" if self.question else ""
+        return f"{where}:{who} {self.reason}"
+
+
+def _display(path: Path) -> str:
+    """A path as messages show it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# ----------------------------------------------------------------------- questions
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One drawn question: everything a session shows and grades, for one seed."""
+
+    question: Question
+    seed: int
+    params: dict[str, Any]  # the drawn parameters, JSON-serialisable
+    prompt: str
+    choices: tuple[str, ...]  # choice questions: in the order shown (A, B, ...)
+    expected: float | str  # numeric: the value; choice: the letter; open: the model answer
+    explanation: str  # the worked solution ("" for open questions)
+    key_points: tuple[str, ...]  # open questions
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+    @property
+    def topic(self) -> str:
+        return self.question.topic
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind
+
+    @property
+    def unit(self) -> str:
+        return self.question.unit
+
+    @property
+    def rtol(self) -> float:
+        return self.question.rtol
+
+    @property
+    def atol(self) -> float:
+        return self.question.atol
+
+    def expected_text(self) -> str:
+        """The expected answer in short: a number, a letter, or "self-graded"."""
+        if isinstance(self.expected, float):
+            return format_value(self.expected)
+        return self.expected if self.kind == "choice" else "self-graded"
+
+
+class _DrawFailure(Exception):
+    """A draw that failed; private, turned into a BankError or a Problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Question:
+    """A checked question of a bank, ready to be drawn."""
+
+    id: str
+    topic: str
+    kind: str
+    file: str
+    line: int
+    prompt: Template
+    answer: Formula | Template | int  # numeric formula / open model answer / choice position
+    explanation: Template | None = None
+    choices: tuple[Template, ...] = ()
+    key_points: tuple[Template, ...] = ()
+    params: tuple[ParamSpec, ...] = ()
+    lets: tuple[tuple[str, Formula], ...] = ()
+    requires: tuple[Formula, ...] = ()
+    base: float = math.e
+    unit: str = "nats"
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+    tags: tuple[str, ...] = ()
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def _fail(self, what: str, reason: str, seed: int) -> _DrawFailure:
+        line = self.lines.get(what.split(" ")[0], self.line)
+        return _DrawFailure(Problem(self.file, line, f"'{self.id}'", f"{what}: {reason} "
+                                    f"(seed {seed})"))
+
+    def _names(self, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Draw params until every ``require`` holds: (params, all names)."""
+        rng = random.Random(f"{self.id}:{seed}")
+        for _ in range(MAX_DRAWS):
+            values: dict[str, Any] = {}
+            for spec in self.params:
+                try:
+                    values[spec.name] = spec.draw(rng, values)
+                except BankError as exc:
+                    raise self._fail(f"params {spec.name}", str(exc), seed) from None
+            names: dict[str, Any] = {**values, "base": self.base, "unit": self.unit}
+            for name, formula in self.lets:
+                try:
+                    names[name] = formula.evaluate(names)
+                except ExpressionError as exc:
+                    raise self._fail(f"let {name}", str(exc), seed) from None
+            if all(self._holds(i, req, names, seed) for i, req in enumerate(self.requires, 1)):
+                return values, names
+        raise self._fail("require", f"the conditions never all held in {MAX_DRAWS} draws", seed)
+
+    def _holds(self, number: int, formula: Formula, names: Mapping[str, Any], seed: int) -> bool:
+        try:
+            return bool(formula.evaluate(names))
+        except ExpressionError as exc:
+            raise self._fail(f"require {number}", str(exc), seed) from None
+
+    def _render(self, what: str, template: Template, names: Mapping[str, Any], seed: int) -> str:
+        try:
+            return template.render(names)
+        except ExpressionError as exc:
+            raise self._fail(what, str(exc), seed) from None
+
+    def instantiate(self, seed: int) -> Instance:
+        """Draw this question's numbers for ``seed`` and render it.
+
+        The same seed always gives the same instance (numbers and choice order).
+
+        Raises:
+            BankError: a formula or template fails for this draw; the message
+                names the file, the question, the field and the seed.
+        """
+        try:
+            return self._instantiate(seed)
+        except _DrawFailure as exc:
+            raise BankError(str(exc.problem)) from None
+
+    def _instantiate(self, seed: int) -> Instance:
+        values, names = self._names(seed)
+        expected: float | str
+        if self.kind == "numeric":
+            assert isinstance(self.answer, Formula)
+            try:
+                value = self.answer.evaluate(names)
+            except ExpressionError as exc:
+                raise self._fail("answer", str(exc), seed) from None
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self._fail("answer", f"gives {format_value(value)}, not a number", seed)
+            if not math.isfinite(value):
+                raise self._fail("answer", f"gives {format_value(value)}, not a finite number",
+                                 seed)
+            expected = float(value)
+            names["answer"] = expected
+        prompt = self._render("prompt", self.prompt, names, seed)
+        choices: tuple[str, ...] = ()
+        if self.kind == "choice":
+            assert isinstance(self.answer, int)
+            order = list(range(len(self.choices)))
+            random.Random(f"{self.id}:{seed}:choices").shuffle(order)
+            choices = tuple(
+                self._render(f"choices {i + 1}", self.choices[i], names, seed) for i in order
+            )
+            expected = LETTERS[order.index(self.answer - 1)]
+        explanation = ""
+        if self.explanation is not None:
+            explanation = self._render("explanation", self.explanation, names, seed)
+        key_points: tuple[str, ...] = ()
+        if self.kind == "open":
+            assert isinstance(self.answer, Template)
+            expected = self._render("answer", self.answer, names, seed)
+            key_points = tuple(
+                self._render(f"key_points {i}", t, names, seed)
+                for i, t in enumerate(self.key_points, 1)
+            )
+        return Instance(self, seed, values, prompt, choices, expected, explanation, key_points)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One bank file: a topic and its questions."""
+
+    id: str
+    title: str
+    summary: str
+    file: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Bank:
+    """All loaded topics, in the order their files were read."""
+
+    topics: dict[str, Topic]
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for t in self.topics.values() for q in t.questions]
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+
+# ------------------------------------------------------------------------- finding
+
+
+def shipped_bank_dir() -> Path:
+    """The folder of the banks shipped with xent.
+
+    In an installed wheel it is ``xentcli/questions`` (the build copies the
+    repository's top-level ``questions/`` there); in a source checkout or an
+    editable install it is ``<repo>/questions``.
+    """
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "questions", package.parent / "questions"):
+        if candidate.is_dir():
+            return candidate
+    raise BankError(f"the shipped question banks are missing (looked in {package / 'questions'})")
+
+
+def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Problem]]:
+    """The YAML files to read: each file as given, each folder's ``*.yaml``/``*.yml``."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths if paths else [shipped_bank_dir()]:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not found:
+                problems.append(
+                    Problem(_display(path), None, None, "no .yaml files in this folder")
+                )
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(_display(path), None, None, "no such file or folder"))
+    return files, problems
+
+
+# ------------------------------------------------------------------------- reading
+
+
+@lru_cache(maxsize=1)
+def _builtin_names() -> frozenset[str]:
+    return frozenset(formula_namespace())
+
+
+class _QuestionReader:
+    """Checks one question mapping, collecting every problem, and builds it."""
+
+    def __init__(self, raw: Any, file: str, topic: str, number: int, problems: list[Problem]):
+        self.raw = raw
+        self.file = file
+        self.topic = topic
+        self.label = f"#{number}"
+        self.problems = problems
+        self.ok = True
+        self.builtins = _builtin_names()
+
+    def report(self, key: str | None, reason: str, line: int | None = None) -> None:
+        self.ok = False
+        if line is None:
+            line_of = getattr(self.raw, "line_of", None)
+            line = line_of(key) if key and line_of else getattr(self.raw, "line", None)
+        self.problems.append(Problem(self.file, line, self.label, reason))
+
+    def sub_line(self, key: str, sub: Any) -> int | None:
+        """The line of an entry inside the value of ``key`` (a list item, a let name)."""
+        container = self.raw.get(key)
+        line_of = getattr(container, "line_of", None)
+        if line_of is None:
+            return None
+        return int(line_of(sub))
+
+    # -- pieces
+
+    def template(self, what: str, text: Any, key: str, line: int | None = None) -> Template | None:
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = format_value(text)
+        if not isinstance(text, str) or not text.strip():
+            hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(
+                text, bool
+            ) else ""
+            self.report(key, f"{what} must be text{hint}", line)
+            return None
+        try:
+            return compile_template(text)
+        except ExpressionError as exc:
+            self.report(key, f"{what}: {exc}", line)
+            return None
+
+    def formula(self, what: str, text: Any, key: str, line: int | None = None) -> Formula | None:
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = repr(text)
+        if not isinstance(text, str) or not text.strip():
+            self.report(key, f"{what} must be a formula (text)", line)
+            return None
+        try:
+            return compile_formula(text)
+        except ExpressionError as exc:
+            self.report(key, f"{what}: {exc}", line)
+            return None
+
+    def known(self, what: str, names: frozenset[str], known: set[str], key: str,
+              line: int | None = None) -> None:
+        unknown = sorted(names - known - self.builtins)
+        if unknown:
+            listed = ", ".join(f"'{n}'" for n in unknown)
+            self.report(key, f"{what}: unknown name{'s' if len(unknown) > 1 else ''} {listed}",
+                        line)
+
+    # -- the whole question
+
+    def read(self) -> Question | None:
+        raw = self.raw
+        if not isinstance(raw, Mapping):
+            self.report(None, "a question must be a mapping with id, kind, prompt, ...")
+            return None
+        qid = raw.get("id")
+        if qid is None:
+            self.report(None, "missing 'id'")
+        elif not isinstance(qid, str) or not _ID.fullmatch(qid):
+            self.report("id", f"id {qid!r} may only use a-z, 0-9 and '-'")
+        else:
+            self.label = f"'{qid}'"
+        kind = raw.get("kind")
+        if kind is None:
+            self.report(None, "missing 'kind' (numeric, choice or open)")
+            return None
+        if kind not in KINDS:
+            self.report("kind", f"unknown kind {kind!r} (use numeric, choice or open)")
+            return None
+        allowed = _COMMON_KEYS | _KIND_KEYS[kind]
+        for key in raw:
+            if key in allowed:
+                continue
+            users = [k for k in KINDS if key in _KIND_KEYS[k]]
+            if users:
+                self.report(key, f"'{key}' is not used by {kind} questions "
+                                 f"(only by {' and '.join(users)})")
+            else:
+                self.report(key, f"unknown key '{key}'")
+        missing = [k for k in _REQUIRED[kind] if k not in raw]
+        for key in missing:
+            if key != "id":  # reported above
+                self.report(None, f"missing '{key}'")
+        return self.build(str(qid), kind)
+
+    def build(self, qid: str, kind: str) -> Question | None:
+        raw = self.raw
+        base, unit = self.base()
+        reserved = self.builtins | {"base", "unit", "answer"}
+        params = parse_params(
+            raw.get("params") or {},
+            lambda name, msg: self.report("params", msg, self.sub_line("params", name)),
+            reserved,
+        )
+        known = {p.name for p in params} | {"base", "unit"}
+        lets = self.lets(known, reserved)
+        requires = self.requires(known)
+        prompt = self.template("prompt", raw.get("prompt"), "prompt") if "prompt" in raw else None
+        if prompt:
+            self.known("prompt", prompt.names, known, "prompt")
+
+        answer: Formula | Template | int | None = None
+        explanation: Template | None = None
+        choices: tuple[Template, ...] = ()
+        key_points: tuple[Template, ...] = ()
+        rtol, atol = self.tolerance()
+        if kind == "numeric" and "answer" in raw:
+            answer = self.formula("answer", raw["answer"], "answer")
+            if answer:
+                self.known("answer", answer.names, known, "answer")
+        if kind in ("numeric", "choice") and "explanation" in raw:
+            explanation = self.template("explanation", raw["explanation"], "explanation")
+            if explanation:
+                extra = {"answer"} if kind == "numeric" else set()
+                self.known("explanation", explanation.names, known | extra, "explanation")
+        if kind == "numeric" and prompt and "answer" in prompt.names:
+            self.report("prompt", "the prompt must not show {answer}")
+        if kind == "choice":
+            choices = self.templates("choices", known)
+            answer = self.choice_answer(len(choices))
+        if kind == "open":
+            if "answer" in raw:
+                answer = self.template("answer", raw["answer"], "answer")
+                if answer:
+                    self.known("answer", answer.names, known, "answer")
+            key_points = self.templates("key_points", known)
+        tags = self.tags()
+        if not self.ok or prompt is None or answer is None:
+            return None
+        lines = dict(getattr(raw, "key_lines", {}))
+        return Question(
+            id=qid, topic=self.topic, kind=kind, file=self.file,
+            line=int(getattr(raw, "line", 0)), prompt=prompt, answer=answer,
+            explanation=explanation, choices=choices, key_points=key_points, params=params,
+            lets=lets, requires=requires, base=base, unit=unit, rtol=rtol, atol=atol,
+            tags=tags, lines=lines,
+        )
+
+    def base(self) -> tuple[float, str]:
+        value = self.raw.get("base", "e")
+        key = str(value) if not isinstance(value, bool) else ""
+        if key not in _BASES:
+            self.report("base", f"base must be e, 2 or 10, not {value!r}")
+            return _BASES["e"]
+        return _BASES[key]
+
+    def lets(self, known: set[str], reserved: frozenset[str]) -> tuple[tuple[str, Formula], ...]:
+        raw = self.raw.get("let")
+        if raw is None:
+            return ()
+        if not isinstance(raw, Mapping):
+            self.report("let", "let must be a mapping of name: formula")
+            return ()
+        lets: list[tuple[str, Formula]] = []
+        for name, text in raw.items():
+            line = self.sub_line("let", name)
+            why = check_name(name, reserved)
+            if why is None and name in known:
+                why = f"'{name}' is already a param or an earlier let"
+            if why:
+                self.report("let", f"let {why}", line)
+                continue
+            formula = self.formula(f"let {name}", text, "let", line)
+            if formula:
+                self.known(f"let {name}", formula.names, known, "let", line)
+                lets.append((name, formula))
+            known.add(name)
+        return tuple(lets)
+
+    def requires(self, known: set[str]) -> tuple[Formula, ...]:
+        raw = self.raw.get("require")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.report("require", "require must be a list of formulas")
+            return ()
+        found: list[Formula] = []
+        for i, text in enumerate(raw, 1):
+            line = self.sub_line("require", i - 1)
+            formula = self.formula(f"require {i}", text, "require", line)
+            if formula:
+                self.known(f"require {i}", formula.names, known, "require", line)
+                found.append(formula)
+        return tuple(found)
+
+    def templates(self, key: str, known: set[str]) -> tuple[Template, ...]:
+        raw = self.raw.get(key)
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not 2 <= len(raw) <= 6:
+            self.report(key, f"{key} must be a list of 2 to 6 entries")
+            return ()
+        found: list[Template] = []
+        for i, text in enumerate(raw, 1):
+            line = self.sub_line(key, i - 1)
+            template = self.template(f"{key} {i}", text, key, line)
+            if template:
+                self.known(f"{key} {i}", template.names, known, key, line)
+                found.append(template)
+        return tuple(found)
+
+    def choice_answer(self, count: int) -> int | None:
+        value = self.raw.get("answer")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.report("answer", f"answer must be the number of the right choice "
+                                  f"(1 to {count or 'the number of choices'}), not {value!r}")
+            return None
+        if count and not 1 <= value <= count:
+            self.report("answer", f"answer {value} is not a choice (1 to {count})")
+            return None
+        return value
+
+    def tolerance(self) -> tuple[float, float]:
+        raw = self.raw.get("tolerance")
+        if raw is None:
+            return DEFAULT_RTOL, DEFAULT_ATOL
+        if not isinstance(raw, Mapping):
+            self.report("tolerance", "tolerance must be a mapping like {rtol: 0.01, atol: 0.001}")
+            return DEFAULT_RTOL, DEFAULT_ATOL
+        values = {"rtol": DEFAULT_RTOL, "atol": DEFAULT_ATOL}
+        for key, value in raw.items():
+            if key not in values:
+                self.report("tolerance", f"unknown key '{key}' in tolerance (rtol, atol)")
+            elif (isinstance(value, bool) or not isinstance(value, (int, float))
+                  or not 0 <= value < math.inf):
+                self.report("tolerance", f"tolerance {key} must be a number >= 0, not {value!r}")
+            else:
+                values[key] = float(value)
+        return values["rtol"], values["atol"]
+
+    def tags(self) -> tuple[str, ...]:
+        raw = self.raw.get("tags")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+            self.report("tags", "tags must be a list of words")
+            return ()
+        return tuple(raw)
+
+
+def _read_file(path: Path, problems: list[Problem]) -> Topic | None:
+    file = _display(path)
+
+    def report(line: int | None, reason: str) -> None:
+        problems.append(Problem(file, line, None, reason))
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            report(None, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+            return None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        report(None, "the file is not UTF-8 text")
+        return None
+    except OSError as exc:
+        report(None, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    try:
+        data = load_yaml(text)
+    except YamlProblem as exc:
+        report(exc.line, exc.reason)
+        return None
+    if not isinstance(data, Mapping):
+        report(None, "a bank must be a mapping with topic, title, summary and questions")
+        return None
+
+    line_of: Callable[[str], int] = getattr(data, "line_of", lambda key: 1)
+    for key in data:
+        if key not in _TOPIC_KEYS:
+            report(line_of(key), f"unknown key '{key}' (a bank has {', '.join(_TOPIC_KEYS)})")
+    for key in _TOPIC_KEYS:
+        if key not in data:
+            report(1, f"missing '{key}'")
+    topic = data.get("topic")
+    if "topic" in data:
+        if not isinstance(topic, str) or not _ID.fullmatch(topic):
+            report(line_of("topic"), f"topic {topic!r} may only use a-z, 0-9 and '-'")
+            topic = None
+        elif topic != path.stem:
+            report(line_of("topic"), f"topic '{topic}' does not match the file name "
+                                     f"(expected '{path.stem}')")
+    for key in ("title", "summary"):
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+            report(line_of(key), f"'{key}' must be text")
+    raw_questions = data.get("questions")
+    if "questions" in data and not isinstance(raw_questions, list):
+        report(line_of("questions"), "questions must be a list")
+        raw_questions = None
+    questions: list[Question] = []
+    for number, raw in enumerate(raw_questions or [], 1):
+        question = _QuestionReader(raw, file, str(topic or path.stem), number, problems).read()
+        if question:
+            questions.append(question)
+    if not isinstance(topic, str):
+        return None
+    # The good questions of a file with a few bad ones are kept: `bank check`
+    # then still draws them and reports their problems too.
+    title = data.get("title")
+    summary = data.get("summary")
+    return Topic(
+        id=topic,
+        title=title if isinstance(title, str) else topic,
+        summary=summary if isinstance(summary, str) else "",
+        file=file,
+        questions=tuple(questions),
+    )
+
+
+def read_banks(paths: Sequence[Path] | None = None) -> tuple[Bank, list[Problem]]:
+    """Read and check banks without drawing: every problem found, and what loaded.
+
+    ``paths`` are files or folders; None means the shipped banks.
+    """
+    files, problems = bank_files(paths)
+    topics: dict[str, Topic] = {}
+    seen: dict[str, Question] = {}
+    for path in files:
+        topic = _read_file(path, problems)
+        if topic is None:
+            continue
+        if topic.id in topics:
+            problems.append(Problem(topic.file, 1, None, f"topic '{topic.id}' is also "
+                                    f"defined in {topics[topic.id].file}"))
+            continue
+        kept: list[Question] = []
+        for q in topic.questions:
+            first = seen.get(q.id)
+            if first is not None:
+                problems.append(Problem(q.file, q.line, f"'{q.id}'",
+                                        f"duplicate id (also in {first.file}:{first.line})"))
+                continue
+            seen[q.id] = q
+            kept.append(q)
+        topics[topic.id] = Topic(topic.id, topic.title, topic.summary, topic.file, tuple(kept))
+    return Bank(topics), problems
+
+
+def load_banks(paths: Sequence[Path] | None = None) -> Bank:
+    """Load banks for a quiz, refusing them if anything is wrong.
+
+    Raises:
+        BankError: the first problem, and how many more there are.
+    """
+    bank, problems = read_banks(paths)
+    if problems:
+        more = len(problems) - 1
+        tail = (f" (and {more} more problem{'s' if more > 1 else ''}; "
+                "run 'xent bank check' for the list)") if more else ""
+        raise BankError(f"{problems[0]}{tail}")
+    return bank
+
+
+def _draw_problems(question: Question, seeds: Iterable[int]) -> Problem | None:
+    """The first problem of drawing ``question`` for these seeds, if any."""
+    for seed in seeds:
+        try:
+            instance = question._instantiate(seed)
+        except _DrawFailure as exc:
+            return exc.problem
+        try:
+            json.dumps(instance.params, allow_nan=False)
+        except ValueError:
+            return Problem(question.file, question.line, f"'{question.id}'",
+                           f"params: a drawn value is not finite (seed {seed})")
+        if len(set(instance.choices)) < len(instance.choices):
+            return Problem(question.file, question.lines.get("choices", question.line),
+                           f"'{question.id}'",
+                           f"choices: two choices read the same (seed {seed}): "
+                           f"{_first_duplicate(instance.choices)!r}")
+    return None
+
+
+def _first_duplicate(items: Sequence[str]) -> str:
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            return item
+        seen.add(item)
+    return ""  # pragma: no cover - only called when there is one
+
+
+def check_banks(
+    paths: Sequence[Path] | None = None, seeds: int = CHECK_SEEDS
+) -> tuple[Bank, list[Problem]]:
+    """Everything ``xent bank check`` reports: read problems, then draw problems.
+
+    Each valid question is drawn for ``seeds`` seeds (0, 1, ...); a formula or
+    template that fails, an answer that is not a finite number, or two choices
+    that read the same is reported once per question with the failing seed.
+    """
+    bank, problems = read_banks(paths)
+    for question in bank.questions:
+        problem = _draw_problems(question, range(seeds))
+        if problem is not None:
+            problems.append(problem)
+    return bank, problems

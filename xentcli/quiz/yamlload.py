@@ -1,0 +1,121 @@
+"""Reading bank files: YAML's safe loader, with line numbers and fewer surprises.
+
+The loader builds only plain data (no tag ever runs code or makes an object),
+remembers the line of every mapping key and list item for error messages,
+and refuses what would make a bank ambiguous or explosive: duplicate keys and
+anchors/aliases (``&a`` / ``*a``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, SequenceNode
+
+__all__ = ["LineDict", "LineList", "YamlProblem", "load_yaml"]
+
+
+class YamlProblem(Exception):
+    """A file that is not valid YAML for a bank: a line (if known) and a reason."""
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that knows its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A list that knows its own line and the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+class _BankLoader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise YamlProblem(
+                event.start_mark.line + 1,
+                "YAML aliases (*name) are not supported in banks; write the value out",
+            )
+        return super().compose_node(parent, index)
+
+
+def _construct_mapping(loader: _BankLoader, node: MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str):
+            # Keys are names; `1:` or `yes:` as a key is a typo or a YAML surprise.
+            raise YamlProblem(line, f"a key must be text, not {key!r}")
+        if key in result:
+            first = result.key_lines[key]
+            raise YamlProblem(line, f"duplicate key '{key}' (first on line {first})")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _BankLoader, node: SequenceNode) -> LineList:
+    result = LineList(
+        loader.construct_object(child, deep=True)
+        for child in node.value
+    )
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_BankLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_BankLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document safely.
+
+    Raises:
+        YamlProblem: a syntax error, a tag that is not plain data (such as
+            ``!!python/object``), a duplicate key or an alias, with its line.
+    """
+    try:
+        loader = _BankLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except YamlProblem:
+        raise
+    except ConstructorError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        problem = exc.problem or str(exc)
+        if "could not determine a constructor for the tag" in problem:
+            tag = problem.split("tag", 1)[1].strip(" '")
+            problem = f"the YAML tag '{tag}' is not allowed (banks are plain data)"
+        raise YamlProblem(line, problem) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = " ".join(filter(None, [exc.context, exc.problem]))
+        raise YamlProblem(line, f"YAML syntax error: {reason}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(None, f"YAML error: {exc}") from None
