@@ -1,9 +1,349 @@
-"""`xent quiz`: not built yet (see the issue that adds it)."""
+"""`xent quiz`: a mock interview from the question banks, graded by the core.
+
+In a terminal the session is interactive (Rich, re-asks unreadable answers);
+otherwise answers are read one per line from standard input, so scripts and
+tests can drive it. All the logic lives in :mod:`xentcli.quiz.session`; this
+module only asks, shows and summarises.
+"""
 
 from __future__ import annotations
 
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Protocol
+
 import typer
+
+from xentcli.cli.status import ExitStatus
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from xentcli.quiz.bank import Bank, Instance
+    from xentcli.quiz.records import Planner, Recorder
+    from xentcli.quiz.session import Outcome, Report, Session
+
+
+class Kind(str, Enum):
+    numeric = "numeric"
+    choice = "choice"
+    open = "open"
+
+
+def _open_progress(no_save: bool, review: bool) -> tuple[Recorder, Planner]:
+    """Where answers go and who picks the questions: the progress seam.
+
+    For now nothing is saved and questions are picked at random, spread over
+    topics; the progress store replaces this body.
+    """
+    from xentcli.quiz.records import NullRecorder
+    from xentcli.quiz.session import RandomPlanner
+
+    return NullRecorder(), RandomPlanner()
+
+
+# ---------------------------------------------------------------------- reading
+
+
+class _Answers(Protocol):
+    interactive: bool
+
+    def read(self, prompt: str) -> str | None:
+        """One answer line without its newline; None at the end of input."""
+
+
+class _TerminalAnswers:
+    """Answers typed at a terminal, with line editing."""
+
+    interactive = True
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def read(self, prompt: str) -> str | None:
+        try:
+            return self.console.input(f"[bold]{prompt}[/] ")
+        except EOFError:  # Ctrl-D
+            self.console.print()
+            return None
+
+
+class _LineAnswers:
+    """Answers from a pipe or a file, one per line; each is echoed to the transcript."""
+
+    interactive = False
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def read(self, prompt: str) -> str | None:
+        from rich.markup import escape
+
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        text = line.rstrip("\r\n")
+        self.console.print(f"[bold]{prompt}[/] {escape(text)}")
+        return text
+
+
+# ---------------------------------------------------------------------- showing
+
+
+def _show_question(console: Console, inst: Instance, number: int, total: int,
+                   title: str) -> None:
+    from rich.markup import escape
+
+    console.print()
+    console.rule(f"[bold]Question {number}/{total}[/] · {escape(title)}", align="left")
+    console.print(escape(inst.prompt.rstrip()))
+    for letter, text in zip("ABCDEF", inst.choices, strict=False):
+        console.print(f"  [bold]{letter}.[/] {escape(text)}")
+
+
+def _show_solution(console: Console, inst: Instance) -> None:
+    from rich.markup import escape
+
+    if inst.explanation.strip():
+        console.print("[dim]Solution:[/]")
+        console.print(escape(inst.explanation.rstrip()))
+
+
+def _show_model_answer(console: Console, inst: Instance) -> None:
+    from rich.markup import escape
+
+    console.print("[dim]A model answer:[/]")
+    console.print(escape(str(inst.expected).rstrip()))
+    console.print("[dim]Key points:[/]")
+    for point in inst.key_points:
+        console.print(f"  - {escape(point)}")
+
+
+def _show_feedback(console: Console, outcome: Outcome) -> None:
+    from rich.markup import escape
+
+    from xentcli.quiz.expr import format_value
+
+    inst = outcome.instance
+    verdict = "[green bold]Right.[/]" if outcome.correct else "[red bold]Wrong.[/]"
+    if inst.kind == "open":
+        if outcome.skipped:
+            console.print("[yellow bold]Skipped.[/]")
+            _show_model_answer(console, inst)
+        else:
+            console.print(f"{verdict} (your own grade)")
+        return
+    if outcome.skipped:
+        verdict = "[yellow bold]Skipped.[/]"
+    expected = inst.expected_text()
+    if inst.kind == "choice":
+        index = "ABCDEF".index(expected)
+        text = inst.choices[index].rstrip()
+        line = f"{verdict} The answer is {expected}: {escape(text)}"
+        if outcome.letter and not outcome.correct:
+            line += f" (you chose {outcome.letter})"
+        elif text[-1:] not in ".?!":
+            line += "."
+    else:
+        line = f"{verdict} Expected {expected}"
+        if outcome.given is not None:
+            shown = escape(outcome.given)
+            if outcome.value is not None and format_value(outcome.value) != outcome.given:
+                shown += f" = {format_value(outcome.value)}"
+            line += f"; you gave {shown}"
+        line += "."
+    console.print(line)
+    _show_solution(console, inst)
+
+
+def _summary(console: Console, report: Report, bank: Bank, interrupted: bool) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    console.print()
+    console.rule("[bold]Summary[/]", align="left")
+    if not report.total:
+        console.print("No questions answered.")
+    else:
+        percent = round(100 * report.score / report.total)
+        console.print(f"Score: [bold]{report.score}/{report.total}[/] ({percent}%)")
+        table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
+        table.add_column("Topic")
+        table.add_column("Asked", justify="right")
+        table.add_column("Right", justify="right")
+        table.add_column("Skipped", justify="right")
+        for row in report.by_topic():
+            topic = bank.topics.get(row.topic)
+            title = topic.title if topic else row.topic
+            table.add_row(escape(title), str(row.asked), str(row.correct), str(row.skipped))
+        console.print(table)
+    if not report.finished:
+        why = "Interrupted" if interrupted else "Ended early"
+        console.print(f"{why}: {report.total} of {report.planned} questions asked.")
+    hints = ["[bold]xent stats[/] for your progress"]
+    weakest = report.weakest_topic()
+    if weakest:
+        hints.append(f"[bold]xent learn {escape(weakest)}[/] to review your weakest topic")
+    hints.append("[bold]xent plot logloss[/] to see why confident mistakes cost so much")
+    console.print("Next: " + ", ".join(hints) + ".")
+
+
+# ---------------------------------------------------------------------- asking
+
+
+def _ask_graded(console: Console, answers: _Answers, session: Session,
+                inst: Instance) -> Outcome | None:
+    from rich.markup import escape
+
+    from xentcli.errors import QuizError
+    from xentcli.quiz.session import is_quit, is_skip
+
+    prompt = f"Answer (A-{'ABCDEF'[len(inst.choices) - 1]}):" if inst.choices else "Answer:"
+    while True:
+        text = answers.read(prompt)
+        if text is None or is_quit(text):
+            return None
+        if is_skip(text):
+            return session.skip(inst)
+        try:
+            return session.answer(inst, text)
+        except QuizError as exc:  # an expression or a letter that cannot be read
+            if answers.interactive:
+                console.print(f"[yellow]{escape(str(exc))}.[/] Try again, or type skip.")
+                continue
+            console.print(f"[yellow]Could not read that: {escape(str(exc))}.[/]")
+            return session.mark_wrong(inst, text)
+
+
+def _ask_open(console: Console, answers: _Answers, session: Session,
+              inst: Instance) -> Outcome | None:
+    from xentcli.quiz.grading import parse_self_grade
+    from xentcli.quiz.session import is_quit, is_skip
+
+    text = answers.read("Your answer:")
+    if text is None or is_quit(text):
+        return None
+    if is_skip(text):
+        return session.skip(inst)
+    _show_model_answer(console, inst)
+    while True:
+        grade = answers.read("Did your answer cover the key points? (y/n):")
+        if grade is None or is_quit(grade):
+            return None
+        verdict = parse_self_grade(grade)
+        if verdict is not None:
+            return session.self_grade(inst, text, verdict)
+        if not answers.interactive:
+            console.print("[yellow]Expected y or n; counted as no.[/]")
+            return session.self_grade(inst, text, False)
+        console.print("[yellow]Please answer y or n.[/]")
+
+
+def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> None:
+    total = len(session.instances)
+    for number, inst in enumerate(session.instances, 1):
+        topic = bank.topics.get(inst.topic)
+        _show_question(console, inst, number, total, topic.title if topic else inst.topic)
+        session.start()
+        if inst.kind == "open":
+            outcome = _ask_open(console, answers, session, inst)
+        else:
+            outcome = _ask_graded(console, answers, session, inst)
+        if outcome is None:  # quit or end of input
+            return
+        _show_feedback(console, outcome)
+
+
+# ---------------------------------------------------------------------- command
+
+
+def quiz(
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, help="How many questions to ask.")
+    ] = 5,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option("--topic", "-t", help="Only this topic (repeat for more); see `xent bank "
+                     "list`."),
+    ] = None,
+    kind: Annotated[
+        list[Kind] | None,
+        typer.Option("--kind", help="Only this kind of question (repeat for more)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Same seed, same questions with the same numbers."),
+    ] = None,
+    bank: Annotated[
+        list[Path] | None,
+        typer.Option("--bank", exists=True, help="Use this bank file or folder instead of the "
+                     "shipped ones (repeat for more)."),
+    ] = None,
+    review: Annotated[
+        bool, typer.Option("--review", help="Ask the questions that are due for review first.")
+    ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print a JSON report on stdout (the session goes to "
+                     "stderr)."),
+    ] = False,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Do not record this session's answers.")
+    ] = False,
+) -> None:
+    """Practice interview questions on cross-entropy, graded on the spot.
+
+    Numeric answers may be numbers, fractions or expressions such as -ln(0.7),
+    log2(8)/3 or 1 - 0.3^2. Choices take a letter or a number; open questions
+    show a model answer and ask for your own grade. An empty line or `skip`
+    skips a question, `quit` ends the session. Without a terminal, answers are
+    read one per line from standard input.
+    """
+    import json
+
+    from xentcli.cli.console import err_console, out_console
+    from xentcli.quiz.bank import load_banks
+    from xentcli.quiz.session import Session, select_questions
+
+    loaded = load_banks(bank or None)
+    recorder, planner = _open_progress(no_save, review)
+    instances = select_questions(
+        loaded,
+        count=count,
+        topics=topic or (),
+        kinds=[k.value for k in kind or ()],
+        seed=seed,
+        planner=planner,
+        review=review,
+    )
+    console = err_console() if json_output else out_console()
+    answers: _Answers
+    if sys.stdin.isatty():
+        answers = _TerminalAnswers(console)
+        console.print(
+            "[dim]Answer with a number or an expression such as -ln(0.7), or a letter for "
+            "choices. An empty line or 'skip' skips; 'quit' ends.[/]"
+        )
+    else:
+        answers = _LineAnswers(console)
+    session = Session(instances, recorder)
+    interrupted = False
+    try:
+        _run(console, answers, session, loaded)
+    except KeyboardInterrupt:
+        interrupted = True
+        console.print()
+    report = session.report()
+    _summary(console, report, loaded, interrupted)
+    if json_output:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
+        sys.stdout.flush()
+    if interrupted:
+        raise typer.Exit(int(ExitStatus.INTERRUPTED))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("quiz")(quiz)

@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_ATOL",
     "DEFAULT_RTOL",
     "KINDS",
+    "LETTERS",
     "Bank",
     "Instance",
     "Problem",
@@ -348,8 +349,10 @@ def _builtin_names() -> frozenset[str]:
 class _QuestionReader:
     """Checks one question mapping, collecting every problem, and builds it."""
 
-    def __init__(self, raw: Any, file: str, topic: str, number: int, problems: list[Problem]):
+    def __init__(self, raw: Any, file: str, topic: str, number: int, problems: list[Problem],
+                 ids: dict[str, str]):
         self.raw = raw
+        self.ids = ids
         self.file = file
         self.topic = topic
         self.label = f"#{number}"
@@ -357,11 +360,16 @@ class _QuestionReader:
         self.ok = True
         self.builtins = _builtin_names()
 
+    def line_of(self, key: str | None) -> int | None:
+        line_of = getattr(self.raw, "line_of", None)
+        if key and line_of:
+            return int(line_of(key))
+        return getattr(self.raw, "line", None)
+
     def report(self, key: str | None, reason: str, line: int | None = None) -> None:
         self.ok = False
         if line is None:
-            line_of = getattr(self.raw, "line_of", None)
-            line = line_of(key) if key and line_of else getattr(self.raw, "line", None)
+            line = self.line_of(key)
         self.problems.append(Problem(self.file, line, self.label, reason))
 
     def sub_line(self, key: str, sub: Any) -> int | None:
@@ -423,6 +431,12 @@ class _QuestionReader:
             self.report("id", f"id {qid!r} may only use a-z, 0-9 and '-'")
         else:
             self.label = f"'{qid}'"
+            # Checked even when the rest of the question is broken, so that a
+            # clash is reported together with the other problems.
+            if qid in self.ids:
+                self.report("id", f"duplicate id (also in {self.ids[qid]})")
+            else:
+                self.ids[qid] = f"{self.file}:{self.line_of('id')}"
         kind = raw.get("kind")
         if kind is None:
             self.report(None, "missing 'kind' (numeric, choice or open)")
@@ -603,7 +617,7 @@ class _QuestionReader:
         return tuple(raw)
 
 
-def _read_file(path: Path, problems: list[Problem]) -> Topic | None:
+def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topic | None:
     file = _display(path)
 
     def report(line: int | None, reason: str) -> None:
@@ -653,7 +667,8 @@ def _read_file(path: Path, problems: list[Problem]) -> Topic | None:
         raw_questions = None
     questions: list[Question] = []
     for number, raw in enumerate(raw_questions or [], 1):
-        question = _QuestionReader(raw, file, str(topic or path.stem), number, problems).read()
+        reader = _QuestionReader(raw, file, str(topic or path.stem), number, problems, ids)
+        question = reader.read()
         if question:
             questions.append(question)
     if not isinstance(topic, str):
@@ -678,25 +693,16 @@ def read_banks(paths: Sequence[Path] | None = None) -> tuple[Bank, list[Problem]
     """
     files, problems = bank_files(paths)
     topics: dict[str, Topic] = {}
-    seen: dict[str, Question] = {}
+    ids: dict[str, str] = {}  # question id -> "file:line" where it first appeared
     for path in files:
-        topic = _read_file(path, problems)
+        topic = _read_file(path, problems, ids)
         if topic is None:
             continue
         if topic.id in topics:
             problems.append(Problem(topic.file, 1, None, f"topic '{topic.id}' is also "
                                     f"defined in {topics[topic.id].file}"))
             continue
-        kept: list[Question] = []
-        for q in topic.questions:
-            first = seen.get(q.id)
-            if first is not None:
-                problems.append(Problem(q.file, q.line, f"'{q.id}'",
-                                        f"duplicate id (also in {first.file}:{first.line})"))
-                continue
-            seen[q.id] = q
-            kept.append(q)
-        topics[topic.id] = Topic(topic.id, topic.title, topic.summary, topic.file, tuple(kept))
+        topics[topic.id] = topic
     return Bank(topics), problems
 
 
@@ -758,4 +764,7 @@ def check_banks(
         problem = _draw_problems(question, range(seeds))
         if problem is not None:
             problems.append(problem)
+    # File by file, top to bottom (the sort is stable: same line keeps its order).
+    order = {file: i for i, file in enumerate(dict.fromkeys(p.file for p in problems))}
+    problems.sort(key=lambda p: (order[p.file], p.line or 0))
     return bank, problems
