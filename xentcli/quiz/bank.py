@@ -312,7 +312,10 @@ def shipped_bank_dir() -> Path:
     repository's top-level ``questions/`` there); in a source checkout or an
     editable install it is ``<repo>/questions``.
     """
-    package = Path(__file__).resolve().parent.parent
+    return _find_shipped(Path(__file__).resolve().parent.parent)
+
+
+def _find_shipped(package: Path) -> Path:
     for candidate in (package / "questions", package.parent / "questions"):
         if candidate.is_dir():
             return candidate
