@@ -120,7 +120,7 @@ def as_float_array(x: Any, name: str, *, vector: bool = True) -> FloatArray:
     if vector:
         if arr.ndim == 0:
             raise InputError(f"{name} must be a vector of values, got a single number")
-        if arr.shape[-1] == 0:
+        if arr.size == 0:
             raise InputError(f"{name} is empty")
     return arr
 
@@ -272,4 +272,4 @@ def shape_mismatch(
 
 
 def format_shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ")"
+    return str(tuple(int(n) for n in shape))

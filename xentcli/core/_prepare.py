@@ -1,7 +1,7 @@
-"""Turning raw arguments into validated log-probabilities and targets.
+"""Targets, diagnostics and reductions shared by every measure.
 
-Every measure goes through these few functions, so each rule (what a target
-may look like, how ``eps`` clips, how a batch is reduced) lives in one place.
+Each rule (what a target may look like, how a batch is reduced, which message a
+bad prediction gets) lives here once.
 """
 
 from __future__ import annotations
@@ -12,17 +12,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from xentcli.core._blocks import distribution_ok, transposed
 from xentcli.core._checks import (
     FloatArray,
     Reduction,
     as_float_array,
     check_class_indices,
     check_class_weights,
+    check_logits,
     check_probabilities,
     format_shape,
     shape_mismatch,
 )
-from xentcli.core.softmax import log_softmax_checked, softmax_checked
 from xentcli.errors import InputError
 
 
@@ -44,71 +45,70 @@ def safe_log(p: FloatArray) -> FloatArray:
     return out
 
 
-def log_prediction(
-    pred: Any,
-    name: str,
-    *,
-    from_logits: bool,
-    eps: float | None,
-    normalize: bool,
-) -> FloatArray:
-    """Validated log-probabilities of a prediction (probabilities or logits).
+def refuse_normalized_logits(from_logits: bool, normalize: bool) -> None:
+    if from_logits and normalize:
+        raise InputError("--normalize applies to probabilities, not to logits")
 
-    Logits go through log-softmax (never ``log(softmax)``); ``eps`` clips the
-    probabilities to ``[eps, 1 - eps]`` only when it is given.
-    """
-    arr = as_float_array(pred, name)
+
+def diagnose_prediction(arr: FloatArray, name: str, *, from_logits: bool, normalize: bool) -> None:
+    """Raise the precise error for a prediction a block found invalid (if it is the culprit)."""
     if from_logits:
-        if normalize:
-            raise InputError("--normalize applies to probabilities, not to logits")
-        if eps is None:
-            return log_softmax_checked(arr, name)
-        probs = softmax_checked(arr, name)
+        check_logits(arr, name)
     else:
-        probs = check_probabilities(arr, name, distribution=True, normalize=normalize)
-        if eps is None:
-            return safe_log(probs)
-    return np.log(np.clip(probs, eps, 1 - eps))
+        check_probabilities(arr, name, distribution=True, normalize=normalize)
 
 
 @dataclass(frozen=True)
 class Target:
-    """A validated target: class indices, or a dense distribution per row."""
+    """A target, flattened to rows: class indices (N,) or distributions (N, K)."""
 
-    indices: npt.NDArray[np.intp] | None
+    labels: npt.NDArray[np.intp] | None
     dense: FloatArray | None
     k: int
+    name: str
 
-    def as_dense(self, dtype: np.dtype[Any], label_smoothing: float = 0.0) -> FloatArray:
-        """The target distribution, smoothed as ``(1 - eps) * y + eps / K``."""
-        if self.dense is not None:
-            y = self.dense.astype(dtype, copy=False)
-        else:
-            assert self.indices is not None
-            y = np.zeros((*self.indices.shape, self.k), dtype=dtype)
-            np.put_along_axis(y, self.indices[..., None], 1.0, axis=-1)
-        if label_smoothing:
-            y = (1 - label_smoothing) * y + label_smoothing / self.k
+    def block(
+        self, rows: slice, dtype: np.dtype[Any], smoothing: float, tol: float, normalize: bool
+    ) -> FloatArray | None:
+        """The (K, C) target block, smoothed as ``(1 - eps) y + eps / K``; None if invalid."""
+        if self.labels is not None:
+            labels = self.labels[rows]
+            y = np.full((self.k, labels.size), smoothing / self.k, dtype=dtype)
+            y[labels, np.arange(labels.size)] += 1 - smoothing
+            return y
+        assert self.dense is not None
+        y = transposed(self.dense, rows).astype(dtype, copy=False)
+        if not distribution_ok(y, tol, normalize):
+            return None
+        if smoothing:
+            y *= 1 - smoothing
+            y += smoothing / self.k
         return y
+
+    def diagnose(self, normalize: bool) -> None:
+        if self.dense is not None:
+            check_probabilities(self.dense, self.name, distribution=True, normalize=normalize)
 
 
 def parse_target(
     target: Any,
     pred_shape: tuple[int, ...],
     *,
-    normalize: bool,
     name: str = "TARGET",
     pred_name: str = "PRED",
 ) -> Target:
-    """A distribution of the prediction's shape, or class indices without its last axis."""
+    """A distribution of the prediction's shape, or class indices without its last axis.
+
+    Class indices are checked here (two cheap reductions); distributions are
+    checked block by block, where their rows are summed anyway.
+    """
     k = pred_shape[-1]
     shape = np.shape(target)
     if shape == pred_shape:
-        arr = as_float_array(target, name)
-        dense = check_probabilities(arr, name, distribution=True, normalize=normalize)
-        return Target(None, dense, k)
+        dense = as_float_array(target, name).reshape(-1, k)
+        return Target(None, dense, k, name)
     if shape == pred_shape[:-1]:
-        return Target(check_class_indices(target, k, name), None, k)
+        return Target(check_class_indices(target, k, name).reshape(-1), None, k, name)
     if len(shape) == len(pred_shape):
         raise InputError(shape_mismatch(name, shape, pred_name, pred_shape))
     raise InputError(
@@ -138,7 +138,7 @@ def reduce_rows(
     elif reduction == "sum":
         out = per_row.sum()
     elif weight_mass is None:
-        out = per_row.mean() if per_row.size else per_row.sum()
+        out = per_row.mean()
     else:
         total = weight_mass.sum()
         if total == 0:

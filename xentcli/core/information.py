@@ -3,6 +3,7 @@
 All logs are natural inside; a result in another base is divided by ln(base)
 once, at the end. The convention 0 * log 0 = 0 holds throughout: a class with
 zero target probability contributes nothing, even where the prediction is 0.
+Batches run through the row-block kernel of :mod:`._blocks`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,17 @@ from typing import Any
 
 import numpy as np
 
+from xentcli.core._blocks import (
+    Prediction,
+    column_sums,
+    distribution_ok,
+    log_probs,
+    neg_log_prob_at,
+    plogx,
+    run_blocks,
+    sum_tolerance,
+    transposed,
+)
 from xentcli.core._checks import (
     Base,
     as_float_array,
@@ -23,10 +35,11 @@ from xentcli.core._checks import (
 )
 from xentcli.core._prepare import (
     class_weights,
+    diagnose_prediction,
     finish,
-    log_prediction,
     parse_target,
     reduce_rows,
+    refuse_normalized_logits,
     safe_log,
     times_where,
 )
@@ -81,10 +94,22 @@ def entropy(
     """
     ln_base, _ = resolve_base(base)
     how = check_reduction(reduction)
-    arr = check_probabilities(as_float_array(p, "P"), "P", distribution=True, normalize=normalize)
-    per_row = -times_where(arr, safe_log(arr)).sum(axis=-1) / ln_base
-    return reduce_rows(per_row, how)
+    arr = as_float_array(p, "P")
+    k = arr.shape[-1]
+    p2 = arr.reshape(-1, k)
+    per_row = np.empty(p2.shape[0], dtype=arr.dtype)
+    tol = sum_tolerance(k, arr.dtype)
 
+    def block(rows: slice) -> bool:
+        t = transposed(p2, rows)
+        if not distribution_ok(t, tol, normalize):
+            return False
+        per_row[rows] = -plogx(t, np.log(t), np.empty_like(t))
+        return True
+
+    if not run_blocks(block, p2.shape[0], k):
+        check_probabilities(arr, "P", distribution=True, normalize=normalize)
+    return reduce_rows(per_row.reshape(arr.shape[:-1]) / ln_base, how)
 
 def cross_entropy(
     target: Any,
@@ -135,27 +160,49 @@ def cross_entropy(
     ln_base, _ = resolve_base(base)
     how = check_reduction(reduction)
     smoothing = check_smoothing(label_smoothing)
-    log_q = log_prediction(
-        pred, "PRED", from_logits=from_logits, eps=check_eps(eps), normalize=normalize
+    clip = check_eps(eps)
+    arr = as_float_array(pred, "PRED")
+    refuse_normalized_logits(from_logits, normalize)
+    k = arr.shape[-1]
+    tgt = parse_target(target, arr.shape)
+    w = class_weights(weights, k, arr.dtype)
+    q2 = arr.reshape(-1, k)
+    per_row = np.empty(q2.shape[0], dtype=arr.dtype)
+    mass = None if w is None else np.empty_like(per_row)
+    tol = sum_tolerance(k, arr.dtype)
+    how_pred = Prediction(from_logits, clip, normalize, tol)
+
+    def block(rows: slice) -> bool:
+        t = transposed(q2, rows)
+        work = np.empty_like(t)
+        if tgt.labels is not None and not smoothing:
+            # Class indices: only the true class's log-probability is needed.
+            nll = neg_log_prob_at(t, work, tgt.labels[rows], how_pred)
+            if nll is None:
+                return False
+            if w is not None and mass is not None:
+                mass[rows] = w[tgt.labels[rows]]
+                nll = times_where(mass[rows], nll)
+            per_row[rows] = nll
+            return True
+        if not log_probs(t, work, how_pred):
+            return False
+        y = tgt.block(rows, arr.dtype, smoothing, tol, normalize)
+        if y is None:
+            return False
+        if w is not None and mass is not None:
+            y *= w[:, None]
+            mass[rows] = column_sums(y)
+        per_row[rows] = -plogx(y, t, work)
+        return True
+
+    if not run_blocks(block, q2.shape[0], k):
+        diagnose_prediction(arr, "PRED", from_logits=from_logits, normalize=normalize)
+        tgt.diagnose(normalize)
+    lead = arr.shape[:-1]
+    return reduce_rows(
+        per_row.reshape(lead) / ln_base, how, None if mass is None else mass.reshape(lead)
     )
-    tgt = parse_target(target, log_q.shape, normalize=normalize)
-    w = class_weights(weights, tgt.k, log_q.dtype)
-    mass = None
-    if tgt.indices is not None and not smoothing:
-        # Class indices: pick the true class's log-probability, no one-hot matrix.
-        picked = -np.take_along_axis(log_q, tgt.indices[..., None], axis=-1)[..., 0]
-        if w is None:
-            per_row = picked
-        else:
-            mass = w[tgt.indices]
-            per_row = times_where(mass, picked)
-    else:
-        y = tgt.as_dense(log_q.dtype, smoothing)
-        if w is not None:
-            y = y * w
-            mass = y.sum(axis=-1)
-        per_row = -times_where(y, log_q).sum(axis=-1)
-    return reduce_rows(per_row / ln_base, how, mass)
 
 
 def kl_divergence(
@@ -194,18 +241,35 @@ def kl_divergence(
     """
     ln_base, _ = resolve_base(base)
     how = check_reduction(reduction)
-    log_q = log_prediction(
-        q, "Q", from_logits=from_logits, eps=check_eps(eps), normalize=normalize
-    )
-    arr = as_float_array(p, "P")
-    if arr.shape != log_q.shape:
-        raise InputError(shape_mismatch("P", arr.shape, "Q", log_q.shape))
-    p_arr = check_probabilities(arr, "P", distribution=True, normalize=normalize)
-    mask = p_arr > 0
-    # log p - log q, only where p > 0 (elsewhere the term is 0 by convention).
-    diff = np.zeros(np.broadcast_shapes(p_arr.shape, log_q.shape), dtype=log_q.dtype)
-    np.subtract(safe_log(p_arr), log_q, out=diff, where=mask)
-    per_row = times_where(p_arr.astype(log_q.dtype, copy=False), diff).sum(axis=-1)
+    clip = check_eps(eps)
+    q_arr = as_float_array(q, "Q")
+    refuse_normalized_logits(from_logits, normalize)
+    p_arr = as_float_array(p, "P").astype(q_arr.dtype, copy=False)
+    if p_arr.shape != q_arr.shape:
+        raise InputError(shape_mismatch("P", p_arr.shape, "Q", q_arr.shape))
+    k = q_arr.shape[-1]
+    p2, q2 = p_arr.reshape(-1, k), q_arr.reshape(-1, k)
+    per_row = np.empty(q2.shape[0], dtype=q_arr.dtype)
+    tol = sum_tolerance(k, q_arr.dtype)
+
+    def block(rows: slice) -> bool:
+        log_q = transposed(q2, rows)
+        work = np.empty_like(log_q)
+        if not log_probs(log_q, work, Prediction(from_logits, clip, normalize, tol)):
+            return False
+        pt = transposed(p2, rows)
+        if not distribution_ok(pt, tol, normalize):
+            return False
+        # sum p (log p - log q) = sum p log p - sum p log q, each with 0 log 0 = 0.
+        # Subtracting per term (not the two sums) keeps p ~ q accurate.
+        log_p = np.log(pt)
+        np.subtract(log_p, log_q, out=log_p, where=pt != 0)
+        per_row[rows] = plogx(pt, log_p, work)
+        return True
+
+    if not run_blocks(block, q2.shape[0], k):
+        diagnose_prediction(q_arr, "Q", from_logits=from_logits, normalize=normalize)
+        check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
     # Gibbs' inequality: KL >= 0. A tiny negative sum is rounding (p ~ q), not signal.
-    per_row = np.maximum(per_row, 0) / ln_base
-    return reduce_rows(per_row, how)
+    result = np.maximum(per_row, 0).reshape(q_arr.shape[:-1]) / ln_base
+    return reduce_rows(result, how)

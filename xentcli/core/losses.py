@@ -6,29 +6,41 @@ from typing import Any
 
 import numpy as np
 
+from xentcli.core._blocks import (
+    Prediction,
+    column_sums,
+    log_probs,
+    plogx,
+    rows_per_block,
+    run_blocks,
+    sum_tolerance,
+    transposed,
+)
 from xentcli.core._checks import (
     Base,
+    FloatArray,
     as_float_array,
     check_elementwise_logits,
     check_eps,
+    check_logits,
     check_nonneg_scalar,
     check_probabilities,
     check_reduction,
     check_smoothing,
+    format_shape,
     position,
     resolve_base,
     shape_mismatch,
 )
 from xentcli.core._prepare import (
     class_weights,
+    diagnose_prediction,
     finish,
-    log_prediction,
     parse_target,
     reduce_rows,
-    safe_log,
+    refuse_normalized_logits,
     times_where,
 )
-from xentcli.core.softmax import softmax_checked
 from xentcli.errors import InputError
 
 
@@ -87,43 +99,77 @@ def binary_cross_entropy(
     ln_base, _ = resolve_base(base)
     how = check_reduction(reduction)
     clip = check_eps(eps)
-    z_or_p = as_float_array(pred, "PRED", vector=False)
-    y = _labels(target, z_or_p.shape, z_or_p.dtype)
-    w: Any = 1.0
-    if pos_weight is not None:
-        w = as_float_array(pos_weight, "pos weight", vector=False).astype(z_or_p.dtype)
-        if not (np.isfinite(w).all() and (w >= 0).all()):
-            raise InputError("pos weight must be finite and >= 0")
-        try:
-            np.broadcast_shapes(w.shape, z_or_p.shape)
-        except ValueError:
-            raise InputError(
-                f"pos weight has shape {w.shape}, which does not fit PRED's shape {z_or_p.shape}"
-            ) from None
-    if from_logits and clip is None:
-        z = z_or_p
-        check_elementwise_logits(z, "PRED")
-        with np.errstate(invalid="ignore"):  # -inf logits: max(-z, 0) is +inf, masked below
-            soft = np.log1p(np.exp(-np.abs(z)))  # shared tail of both softplus terms
-            neg_log_p = np.maximum(-z, 0) + soft  # -log sigmoid(z) = softplus(-z)
-            neg_log_1mp = np.maximum(z, 0) + soft  # -log(1 - sigmoid(z)) = softplus(z)
-        loss = times_where(np.asarray(w * y), neg_log_p) + times_where(1 - y, neg_log_1mp)
-    else:
-        if from_logits:
-            check_elementwise_logits(z_or_p, "PRED")
-            with np.errstate(over="ignore"):  # exp(-z) = inf for z << 0: p = 0, as it should
-                p = 1 / (1 + np.exp(-z_or_p))
+    arr = as_float_array(pred, "PRED", vector=False)
+    y_arr = _labels(target, arr.shape, arr.dtype)
+    w = _pos_weight(pos_weight, arr)
+    # Rows of the last axis, so that a per-label pos_weight broadcasts in each block.
+    width = arr.shape[-1] if arr.ndim else 1
+    x2, y2 = arr.reshape(-1, width), y_arr.reshape(-1, width)
+    n = x2.shape[0]
+    keep = how == "none"
+    out = np.empty_like(x2) if keep else np.empty(-(-n // rows_per_block(width)), arr.dtype)
+
+    def block(rows: slice) -> bool:
+        x, y = x2[rows], y2[rows]
+        if not (y.min() >= 0 and y.max() <= 1):  # NaN fails both
+            return False
+        if from_logits and clip is None:
+            if not (x < np.inf).all():  # NaN and +inf are not logits; -inf is
+                return False
+            tail = np.log1p(np.exp(-np.abs(x)))  # shared by both softplus terms
+            # -log sigmoid(x) = softplus(-x) and -log(1 - sigmoid(x)) = softplus(x),
+            # softplus(v) = max(v, 0) + log1p(exp(-|v|)): both terms are >= 0, so the
+            # sum loses nothing (max(x, 0) - x y + tail cancels when x y ~ x).
+            pos = np.maximum(-x, 0)
+            pos += tail
+            neg = np.maximum(x, 0)
+            neg += tail
         else:
-            p = check_probabilities(z_or_p, "PRED", distribution=False)  # type: ignore[assignment]
-        if clip is not None:
-            p = np.clip(p, clip, 1 - clip)
-        log_1mp = np.full_like(p, -np.inf)
-        np.log1p(-p, out=log_1mp, where=p < 1)
-        loss = -(times_where(np.asarray(w * y), safe_log(p)) + times_where(1 - y, log_1mp))
-    loss = loss / ln_base
-    if how == "none":
-        return finish(loss)
-    return finish(np.asarray(loss.sum() if how == "sum" else loss.mean()))
+            p: FloatArray
+            if from_logits:
+                if not (x < np.inf).all():
+                    return False
+                p = 1 / (1 + np.exp(-x))
+            else:
+                if not (x.min() >= 0 and x.max() <= 1):
+                    return False
+                p = x
+            if clip is not None:
+                p = np.clip(p, clip, 1 - clip)
+            pos = -np.log(p)
+            neg = -np.log1p(-p)  # exact for small p, unlike log(1 - p)
+        loss = times_where(y * w, pos)
+        loss += times_where(1 - y, neg)
+        if keep:
+            out[rows] = loss
+        else:
+            out[rows.start // rows_per_block(width)] = loss.sum()
+        return True
+
+    if not run_blocks(block, n, width):
+        if from_logits:
+            check_elementwise_logits(arr, "PRED")
+        check_probabilities(arr, "PRED", distribution=False)
+    if keep:
+        return finish(out.reshape(arr.shape) / ln_base)
+    total = out.sum() / ln_base
+    return finish(np.asarray(total if how == "sum" else total / max(arr.size, 1)))
+
+
+def _pos_weight(pos_weight: Any, arr: FloatArray) -> Any:
+    if pos_weight is None:
+        return 1.0
+    w = as_float_array(pos_weight, "pos weight", vector=False).astype(arr.dtype)
+    if not (np.isfinite(w).all() and (w >= 0).all()):
+        raise InputError("pos weight must be finite and >= 0")
+    if w.ndim > 1 or (w.ndim == 1 and arr.ndim and w.shape[0] not in (1, arr.shape[-1])) or (
+        w.ndim == 1 and not arr.ndim and w.shape[0] != 1
+    ):
+        raise InputError(
+            f"pos weight has shape {format_shape(w.shape)}, which does not fit PRED's "
+            f"shape {format_shape(arr.shape)}"
+        )
+    return w
 
 
 def focal_loss(
@@ -172,22 +218,44 @@ def focal_loss(
     how = check_reduction(reduction)
     g = check_nonneg_scalar(gamma, "gamma")
     smoothing = check_smoothing(label_smoothing)
-    log_q = log_prediction(
-        pred, "PRED", from_logits=from_logits, eps=check_eps(eps), normalize=normalize
-    )
-    tgt = parse_target(target, log_q.shape, normalize=normalize)
-    y = tgt.as_dense(log_q.dtype, smoothing)
-    a = class_weights(alpha, tgt.k, log_q.dtype, what="alpha")
-    if a is not None:
-        y = y * a
-    neg_log_q = -log_q
-    if g:
-        with np.errstate(divide="ignore"):  # q == 1 gives log(1 - q) = -inf, factor 0
-            log_1mq = np.log(-np.expm1(log_q))
-        # q = 1: factor 0 and -log q = 0, so the term is 0 (no 0 * inf anywhere).
-        neg_log_q = np.exp(g * log_1mq) * neg_log_q
-    per_row = times_where(y, neg_log_q).sum(axis=-1) / ln_base
-    return reduce_rows(per_row, how)
+    clip = check_eps(eps)
+    arr = as_float_array(pred, "PRED")
+    refuse_normalized_logits(from_logits, normalize)
+    k = arr.shape[-1]
+    tgt = parse_target(target, arr.shape)
+    a = class_weights(alpha, k, arr.dtype, what="alpha")
+    q2 = arr.reshape(-1, k)
+    per_row = np.empty(q2.shape[0], dtype=arr.dtype)
+    tol = sum_tolerance(k, arr.dtype)
+    how_pred = Prediction(from_logits, clip, normalize, tol)
+
+    def block(rows: slice) -> bool:
+        log_q = transposed(q2, rows)
+        work = np.empty_like(log_q)
+        if not log_probs(log_q, work, how_pred):
+            return False
+        y = tgt.block(rows, arr.dtype, smoothing, tol, normalize)
+        if y is None:
+            return False
+        if a is not None:
+            y *= a[:, None]
+        if g:
+            # (1 - q)^gamma = exp(gamma * log(1 - q)), log(1 - q) = log(-expm1(log q)):
+            # exact as q -> 1, where it is -inf and the factor 0 (log q is 0 there
+            # too, so the term is 0 * 0, never 0 * inf).
+            np.expm1(log_q, out=work)
+            np.negative(work, out=work)
+            np.log(work, out=work)
+            work *= g
+            np.exp(work, out=work)
+            log_q *= work
+        per_row[rows] = -plogx(y, log_q, work)
+        return True
+
+    if not run_blocks(block, q2.shape[0], k):
+        diagnose_prediction(arr, "PRED", from_logits=from_logits, normalize=normalize)
+        tgt.diagnose(normalize)
+    return reduce_rows(per_row.reshape(arr.shape[:-1]) / ln_base, how)
 
 
 def cross_entropy_grad(
@@ -227,17 +295,39 @@ def cross_entropy_grad(
     how = check_reduction(reduction)
     smoothing = check_smoothing(label_smoothing)
     z = as_float_array(logits, "Z")
-    s = softmax_checked(z, "Z")
-    tgt = parse_target(target, z.shape, normalize=False, pred_name="Z")
-    y = tgt.as_dense(z.dtype, smoothing)
-    w = class_weights(weights, tgt.k, z.dtype)
-    if w is not None:
-        y = y * w
-    mass = y.sum(axis=-1, keepdims=True)
-    grad = (mass * s - y) / ln_base
+    k = z.shape[-1]
+    tgt = parse_target(target, z.shape, pred_name="Z")
+    w = class_weights(weights, k, z.dtype)
+    z2 = z.reshape(-1, k)
+    grad = np.empty_like(z2)
+    mass = np.empty(z2.shape[0], dtype=z.dtype)
+    tol = sum_tolerance(k, z.dtype)
+
+    def block(rows: slice) -> bool:
+        t = transposed(z2, rows)
+        work = np.empty_like(t)
+        if not log_probs(t, work, Prediction(True, None, False, tol)):
+            return False
+        y = tgt.block(rows, z.dtype, smoothing, tol, False)
+        if y is None:
+            return False
+        if w is not None:
+            y *= w[:, None]
+        mass[rows] = column_sums(y)
+        # d/dz of -sum_i y_i log softmax(z)_i = (sum_i y_i) softmax(z) - y
+        np.exp(t, out=t)
+        t *= mass[rows]
+        t -= y
+        grad[rows] = t.T
+        return True
+
+    if not run_blocks(block, z2.shape[0], k):
+        check_logits(z, "Z")
+        tgt.diagnose(False)
+    grad /= ln_base
     if how == "mean":
         total = mass.sum() if w is not None else max(mass.size, 1)
         if total == 0:
             raise InputError("the weighted mean is undefined: the targets' weights sum to 0")
-        grad = grad / total
-    return finish(grad)
+        grad /= total
+    return finish(grad.reshape(z.shape))

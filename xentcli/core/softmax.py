@@ -6,25 +6,42 @@ from typing import Any
 
 import numpy as np
 
-from xentcli.core._checks import FloatArray, as_float_array, check_logits
+from xentcli.core._blocks import (
+    Prediction,
+    log_norm,
+    log_probs,
+    run_blocks,
+    sum_tolerance,
+    transposed,
+)
+from xentcli.core._checks import (
+    FloatArray,
+    as_float_array,
+    check_elementwise_logits,
+    check_logits,
+)
 
 
-def _shifted_and_log_norm(z: FloatArray, m: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Return ``z - m`` and ``log(sum(exp(z - m)))`` along the last axis (keepdims).
+def _rows(z: Any, axis: int) -> tuple[FloatArray, FloatArray]:
+    """The logits with ``axis`` moved last, and as (N, K) rows."""
+    arr = np.moveaxis(as_float_array(z, "Z"), axis, -1)
+    return arr, arr.reshape(-1, arr.shape[-1])
 
-    ``m`` is the row maximum, so every ``exp(z - m)`` is at most 1 (no overflow)
-    and the largest term is exactly 1. Adding that 1 before taking the log would
-    round away the small rest when the top class dominates (z = [20, 0, 0] has
-    log-sum-exp 20 + 4.1e-9), so the log is taken as ``log1p(rest)``, where
-    ``rest`` sums every term but one copy of the maximum.
-    """
-    shifted = z - m
-    terms = np.exp(shifted)
-    is_max = shifted == 0
-    ties = np.count_nonzero(is_max, axis=-1, keepdims=True)
-    terms[is_max] = 0.0
-    rest = terms.sum(axis=-1, keepdims=True)
-    return shifted, np.log1p(rest + (ties - 1))
+
+def _log_softmax_rows(arr: FloatArray, z2: FloatArray, *, exponentiate: bool) -> FloatArray:
+    out = np.empty_like(z2)
+    tol = sum_tolerance(z2.shape[1], z2.dtype)
+
+    def block(rows: slice) -> bool:
+        t = transposed(z2, rows)
+        if not log_probs(t, np.empty_like(t), Prediction(True, None, False, tol)):
+            return False
+        out[rows] = (np.exp(t, out=t) if exponentiate else t).T
+        return True
+
+    if not run_blocks(block, z2.shape[0], z2.shape[1]):
+        check_logits(arr, "Z")
+    return out.reshape(arr.shape)
 
 
 def logsumexp(z: Any, axis: int = -1, keepdims: bool = False) -> Any:
@@ -45,36 +62,29 @@ def logsumexp(z: Any, axis: int = -1, keepdims: bool = False) -> Any:
     >>> float(logsumexp([1000.0, 1000.0]))  # 1000 + ln 2, no overflow
     1000.6931471805599
     """
-    arr = np.moveaxis(as_float_array(z, "Z"), axis, -1)
-    m = arr.max(axis=-1, keepdims=True)
-    empty = m == -np.inf
-    if empty.any():
-        # All -inf: the sum of exponentials is 0 and its log is -inf.
-        arr = np.where(empty, 0.0, arr)
-        check_logits(arr, "Z")
-        m = np.where(empty, 0.0, m)
-    else:
-        check_logits(arr, "Z")
-    _, log_norm = _shifted_and_log_norm(arr, m)
-    out = np.where(empty, -np.inf, m + log_norm)
-    out = np.moveaxis(out, -1, axis) if keepdims else out[..., 0]
-    return out[()] if out.ndim == 0 else out
+    arr, z2 = _rows(z, axis)
+    out = np.empty(z2.shape[0], dtype=z2.dtype)
 
+    def block(rows: slice) -> bool:
+        t = transposed(z2, rows)
+        top = np.maximum.reduce(t, axis=0)
+        empty = top == -np.inf  # all -inf: the sum of exponentials is 0, its log -inf
+        top[empty] = 0
+        if not np.isfinite(top).all():
+            return False
+        t -= top
+        norm = log_norm(t, np.empty_like(t))
+        norm += top
+        norm[empty] = -np.inf
+        out[rows] = norm
+        return True
 
-def log_softmax_checked(z: FloatArray, name: str = "Z") -> FloatArray:
-    """Validated log-softmax over the last axis of a float array."""
-    m = check_logits(z, name)
-    shifted, log_norm = _shifted_and_log_norm(z, m)
-    shifted -= log_norm
-    return shifted
-
-
-def softmax_checked(z: FloatArray, name: str = "Z") -> FloatArray:
-    m = check_logits(z, name)
-    shifted = z - m
-    e = np.exp(shifted)
-    probs: FloatArray = e / e.sum(axis=-1, keepdims=True)
-    return probs
+    if not run_blocks(block, z2.shape[0], z2.shape[1]):
+        check_elementwise_logits(arr, "Z")
+    result = out.reshape(arr.shape[:-1])
+    if keepdims:
+        result = np.expand_dims(result, axis)
+    return result[()] if result.ndim == 0 else result
 
 
 def log_softmax(z: Any, axis: int = -1) -> FloatArray:
@@ -93,8 +103,8 @@ def log_softmax(z: Any, axis: int = -1) -> FloatArray:
     >>> log_softmax([0.0, 1000.0]).tolist()
     [-1000.0, 0.0]
     """
-    arr = np.moveaxis(as_float_array(z, "Z"), axis, -1)
-    return np.moveaxis(log_softmax_checked(arr), -1, axis)
+    arr, z2 = _rows(z, axis)
+    return np.moveaxis(_log_softmax_rows(arr, z2, exponentiate=False), -1, axis)
 
 
 def softmax(z: Any, axis: int = -1) -> FloatArray:
@@ -113,5 +123,5 @@ def softmax(z: Any, axis: int = -1) -> FloatArray:
     >>> softmax([1.0, 2.0, 3.0]).round(4).tolist()
     [0.09, 0.2447, 0.6652]
     """
-    arr = np.moveaxis(as_float_array(z, "Z"), axis, -1)
-    return np.moveaxis(softmax_checked(arr), -1, axis)
+    arr, z2 = _rows(z, axis)
+    return np.moveaxis(_log_softmax_rows(arr, z2, exponentiate=True), -1, axis)

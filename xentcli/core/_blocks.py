@@ -1,0 +1,193 @@
+"""The row-block kernel runner that every measure uses, and its building blocks.
+
+A batch of shape (N, K) is processed in blocks of rows small enough to stay in
+the CPU cache. Each block is copied *transposed*, to shape (K, C): numpy reduces
+a short last axis (K = 10 classes) slowly, one tiny reduction per row, whereas
+over axis 0 a row-wise max or sum becomes K element-wise operations on long
+vectors, which vectorize. The copy is also the block's scratch space, so the
+math runs in place (``out=``) and the extra memory is a few blocks, not a copy
+of the input. Large inputs spread their blocks over a small thread pool (numpy
+releases the GIL inside ufuncs); every block writes its own slice of the
+output, so the result does not depend on the order the threads run in.
+
+Validation is folded into the same passes: a block reports ``False`` when its
+cheap checks fail (a NaN or an infinity always reaches a row's max or sum), and
+the measure then runs the slow, exact diagnostics of :mod:`._checks` on the
+whole input to say which value is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from xentcli.core._checks import SUM_TOLERANCE, FloatArray
+
+#: Elements per block (rows x classes): 2**16 float64 = 512 KiB, cache-sized.
+BLOCK_ELEMENTS = 1 << 16
+#: Below this many elements, threads cost more than they save.
+PARALLEL_MIN_ELEMENTS = 1 << 18
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _workers() -> int:
+    return min(4, os.cpu_count() or 1)
+
+
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="xent")
+    return _pool
+
+
+def rows_per_block(k: int) -> int:
+    return max(1, BLOCK_ELEMENTS // max(k, 1))
+
+
+def run_blocks(block: Callable[[slice], bool], n_rows: int, k: int) -> bool:
+    """Call ``block(rows)`` on consecutive row slices; True when every block was valid."""
+    step = rows_per_block(k)
+    slices = [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+    def guarded(rows: slice) -> bool:
+        # log(0) = -inf and exp(large) = inf are the intended IEEE results here
+        # (0 * log 0 is masked separately). errstate is per thread, so set it here.
+        with np.errstate(divide="ignore", over="ignore", under="ignore"):
+            return block(rows)
+
+    if len(slices) > 1 and n_rows * k >= PARALLEL_MIN_ELEMENTS and _workers() > 1:
+        return all(list(_get_pool().map(guarded, slices)))
+    return all(guarded(rows) for rows in slices)
+
+
+def transposed(x2: FloatArray, rows: slice) -> FloatArray:
+    """A fresh (K, C) C-ordered copy of rows of a (N, K) array: scratch space we may overwrite."""
+    block: FloatArray = x2[rows].T.copy(order="C")
+    return block
+
+
+def sum_tolerance(k: int, dtype: np.dtype[Any]) -> float:
+    """How far a row sum may stray from 1: 1e-6, or float32's rounding over K terms."""
+    return max(SUM_TOLERANCE, 4 * k * float(np.finfo(dtype).eps))
+
+
+def column_sums(t: FloatArray) -> FloatArray:
+    sums: FloatArray = np.add.reduce(t, axis=0)
+    return sums
+
+
+def distribution_ok(t: FloatArray, tol: float, normalize: bool) -> bool:
+    """Columns of ``t`` are distributions: entries >= 0, finite sums equal to 1.
+
+    With ``normalize`` the columns are rescaled in place instead (a zero sum fails).
+    NaN fails every comparison, so it lands in ``False`` too.
+    """
+    sums = column_sums(t)
+    if not (np.isfinite(sums).all() and t.min() >= 0):
+        return False
+    if normalize:
+        if not sums.all():
+            return False
+        t /= sums
+        return True
+    return bool((np.abs(sums - 1) <= tol).all())
+
+
+def shift_logits(t: FloatArray) -> bool:
+    """Subtract each column's maximum in place; False for NaN, +inf or an all -inf column."""
+    top = np.maximum.reduce(t, axis=0)
+    if not np.isfinite(top).all():
+        return False
+    t -= top
+    return True
+
+
+def log_norm(shifted: FloatArray, work: FloatArray) -> FloatArray:
+    """``log(sum(exp(shifted)))`` per column, for logits whose column maximum is 0.
+
+    The maximum's term is exactly 1; adding the others to it first would round
+    away a small rest (z = [20, 0, 0] has log-sum-exp 20 + 4.1e-9), so the
+    log is ``log1p(rest)``, the rest being every term but one copy of the max.
+    ``work`` is scratch of the same shape.
+    """
+    np.exp(shifted, out=work)
+    is_top = shifted == 0
+    ties = np.add.reduce(is_top, axis=0, dtype=work.dtype)
+    np.copyto(work, 0, where=is_top)
+    rest = column_sums(work)
+    rest += ties - 1
+    return np.log1p(rest, out=rest)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """How to read a block of predictions."""
+
+    from_logits: bool
+    eps: float | None  # clip probabilities to [eps, 1 - eps]; None: exact
+    normalize: bool  # rescale rows that do not sum to 1
+    tol: float  # how far a row sum may stray from 1
+
+
+def log_probs(t: FloatArray, work: FloatArray, how: Prediction) -> bool:
+    """Turn a block of predictions into log-probabilities, in place.
+
+    Logits become ``z - logsumexp(z)`` (never ``log(softmax(z))``); probabilities
+    are checked and logged (``log 0 = -inf``). ``eps`` clips the probabilities
+    to ``[eps, 1 - eps]`` first, only when it is given.
+    """
+    if how.from_logits:
+        if not shift_logits(t):
+            return False
+        t -= log_norm(t, work)
+        if how.eps is None:
+            return True
+        np.exp(t, out=t)
+    elif not distribution_ok(t, how.tol, how.normalize):
+        return False
+    if how.eps is not None:
+        np.clip(t, how.eps, 1 - how.eps, out=t)
+    np.log(t, out=t)
+    return True
+
+
+def neg_log_prob_at(
+    t: FloatArray, work: FloatArray, labels: npt.NDArray[np.intp], how: Prediction
+) -> FloatArray | None:
+    """``-log q[label]`` per column, without forming every log-probability.
+
+    With class indices only the true class matters: from logits that is
+    ``logsumexp(z) - z[label]``; from probabilities, one log per row.
+    Returns None when the block is not valid.
+    """
+    cols = np.arange(t.shape[1])
+    if how.from_logits:
+        if not shift_logits(t):
+            return None
+        picked = t[labels, cols]
+        norm = log_norm(t, work)
+        if how.eps is None:
+            return norm - picked
+        q = np.exp(picked - norm)
+    else:
+        if not distribution_ok(t, how.tol, how.normalize):
+            return None
+        q = t[labels, cols]
+    if how.eps is not None:
+        np.clip(q, how.eps, 1 - how.eps, out=q)
+    return -np.log(q)
+
+
+def plogx(p: FloatArray, log_x: FloatArray, work: FloatArray) -> FloatArray:
+    """``sum_i p_i * log_x_i`` per column, with 0 * log 0 = 0 (terms where p = 0 are 0)."""
+    work.fill(0)
+    np.multiply(p, log_x, out=work, where=p != 0)
+    return column_sums(work)
