@@ -184,8 +184,10 @@ def _summary(console: Console, report: Report, bank: Bank, interrupted: bool) ->
         console.print(f"{why}: {report.total} of {report.planned} questions asked.")
     hints = ["[bold]xent stats[/] for your progress"]
     weakest = report.weakest_topic()
-    if weakest:
+    if weakest and report.score < report.total:
         hints.append(f"[bold]xent learn {escape(weakest)}[/] to review your weakest topic")
+    else:
+        hints.append("[bold]xent learn[/] for the concept cards")
     hints.append("[bold]xent plot logloss[/] to see why confident mistakes cost so much")
     console.print("Next: " + ", ".join(hints) + ".")
 
