@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import select
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -300,3 +305,80 @@ def test_help_lists_every_option() -> None:
     for option in ("--count", "-n", "--topic", "-t", "--kind", "--seed", "--bank", "--review",
                    "--json", "--no-save"):
         assert option in result.stdout
+
+
+# ------------------------------------------------------------ a real terminal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Terminal:
+    """`xent quiz` in a child process whose stdin/stdout are a pseudo-terminal."""
+
+    def __init__(self, *args: str) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "80"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "xentcli", "quiz", "--no-save", *args],
+            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, close_fds=True,
+        )
+        os.close(slave)
+        self.seen = b""
+
+    def expect(self, text: str, count: int = 1) -> None:
+        """Read until ``text`` has appeared ``count`` times (a hang fails, not a timing)."""
+        token = text.encode()
+        while self.seen.count(token) < count:
+            ready, _, _ = select.select([self.master], [], [], 60)
+            assert ready, f"no {text!r} in {self.seen.decode(errors='replace')!r}"
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # the child closed the terminal
+                chunk = b""
+            assert chunk, f"ended without {text!r}: {self.seen.decode(errors='replace')!r}"
+            self.seen += chunk
+
+    def type(self, line: str) -> None:
+        os.write(self.master, line.encode() + b"\n")
+
+    def finish(self) -> tuple[int, str]:
+        code = self.proc.wait(60)
+        os.close(self.master)
+        return code, " ".join(self.seen.decode().replace("\r", "").split())
+
+
+needs_pty = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a POSIX pseudo-terminal")
+
+
+@needs_pty
+def test_interactive_session_re_asks_an_unreadable_answer() -> None:
+    term = _Terminal("--bank", str(SINGLE))
+    term.expect("Answer:")
+    term.type("two")
+    term.expect("Try again, or type skip.")
+    term.expect("Answer:", count=2)
+    term.type("-ln(0.7)")
+    term.expect("cost so much.")
+    code, text = term.finish()
+    assert code == 0
+    assert "Answer with a number or an expression such as -ln(0.7)" in text
+    assert "unknown name 'two'" in text
+    assert "Right. Expected 0.356675; you gave -ln(0.7) = 0.356675." in text
+    assert "Score: 1/1 (100%)" in text
+
+
+@needs_pty
+def test_interactive_ctrl_c_keeps_the_summary_and_exits_130() -> None:
+    term = _Terminal("--bank", str(GOOD), "--kind", "numeric", "-n", "2", "--seed", "1")
+    term.expect("Answer:")
+    term.type("skip")
+    term.expect("Question 2/2")
+    term.expect("Answer:", count=2)
+    term.proc.send_signal(signal.SIGINT)
+    term.expect("cost so much.")
+    code, text = term.finish()
+    assert code == 130
+    assert "Score: 0/1 (0%)" in text
+    assert "Interrupted: 1 of 2 questions asked." in text
