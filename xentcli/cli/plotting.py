@@ -24,9 +24,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xentcli.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    #: Values of a series: a list or a numpy array (numpy is not imported at run time).
+    Values = Sequence[float] | npt.NDArray[np.floating[Any]]
 
 __all__ = [
     "Chart",
@@ -183,8 +190,8 @@ class Series:
     """One curve (in a line chart) or one set of bars (in a bar chart)."""
 
     label: str
-    x: Sequence[float]
-    y: Sequence[float]
+    x: Values
+    y: Values
     #: A plotext marker: "hd" (quarter blocks), "braille", "full", or one character.
     #: Each series of a chart gets its own, so the curves differ without colour.
     marker: str = "hd"
@@ -238,8 +245,13 @@ def _bounds(chart: Chart) -> tuple[float, float, float, float]:
     return x0, x1, y0, y1
 
 
-def _draw(fig: Any, chart: Chart, height: int) -> None:
-    """Draw one chart, ``height`` rows tall, on a plotext figure or subplot."""
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters (plotext drops a title that is too long)."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _draw(fig: Any, chart: Chart, width: int, height: int) -> None:
+    """Draw one chart, ``width`` x ``height``, on a plotext figure or subplot."""
     legend = chart.legend
     # plotext's key box takes two rows per series plus its frame; the panel also
     # spends about five rows on title, frame, ticks and labels.
@@ -270,7 +282,8 @@ def _draw(fig: Any, chart: Chart, height: int) -> None:
             fig.ruler("x").lim(*chart.xlim)
     if chart.ylim is not None:
         fig.ruler("y").lim(*chart.ylim)
-    fig.title(f"{chart.title}   {key(chart.series)}" if legend == "title" else chart.title)
+    title = f"{chart.title}   {key(chart.series)}" if legend == "title" else chart.title
+    fig.title(_fit(title, width))
     if chart.xlabel:
         fig.label(chart.xlabel, "x")
     if chart.ylabel:
@@ -301,13 +314,13 @@ def _build(charts: Sequence[Chart], width: int, height: int, colour: bool) -> An
     fig.theme("simple" if colour else "colorless")
     fig.plot_size(width, height)
     if len(charts) == 1:
-        _draw(fig, charts[0], height)
+        _draw(fig, charts[0], width, height)
     else:
         fig.subplots(len(charts), 1)
         for row, chart in enumerate(charts, start=1):
             sub = fig.subplot(row, 1)
             sub.theme("simple" if colour else "colorless")
-            _draw(sub, chart, height // len(charts))
+            _draw(sub, chart, width, height // len(charts))
     return fig.build()
 
 
