@@ -31,12 +31,25 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from xentcli.errors import ExpressionError, XentError
+from xentcli.errors import ExpressionError
+from xentcli.quiz.functions import (
+    ANSWER_NAMES,
+    MAX_LIST,
+    Function,
+    bounded,
+    describe,
+    format_value,
+    formula_builtins,
+    formula_namespace,
+    from_python,
+    index_value,
+    is_number,
+)
 
 __all__ = [
     "MAX_DEPTH",
@@ -59,12 +72,6 @@ MAX_LENGTH = 500
 MAX_NODES = 300
 #: Deepest nesting of AST nodes (``1+1+...`` nests once per ``+``).
 MAX_DEPTH = 100
-#: Longest list an expression may build or receive.
-MAX_LIST = 1000
-
-# Ints beyond this are turned into floats, so integer arithmetic can never grow
-# without bound (Python ints are arbitrary-precision).
-_MAX_INT = 2**63
 # log2 of the largest finite float: a power whose result needs more bits than
 # this overflows, so it is refused before it is computed.
 _MAX_POWER_BITS = 1024.0
@@ -80,319 +87,6 @@ def _short(text: str, limit: int = 40) -> str:
     """The text as quoted in a message: one line, cut to a readable length."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
-def format_value(value: Any) -> str:
-    """Render a value the way templates and messages show it.
-
-    Floats use the shortest form with up to 6 significant digits, lists use
-    brackets and commas, everything else its plain text.
-
-    >>> format_value([0.2, 0.3, 0.5])
-    '[0.2, 0.3, 0.5]'
-    >>> format_value(0.35667494393873245), format_value(1e-07), format_value(-0.0)
-    ('0.356675', '1e-07', '0')
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        text = format(value, ".6g")
-        return "0" if text == "-0" else text
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    return str(value)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Function):
-        return "a function"
-    return type(value).__name__
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _bounded(value: Any) -> Any:
-    """Keep ints small (big ones become floats) and refuse NaN."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_INT:
-        try:
-            return float(value)
-        except OverflowError:
-            raise ExpressionError("a number in the expression is too large") from None
-    if isinstance(value, float) and math.isnan(value):
-        raise ExpressionError("the expression does not give a number (NaN)")
-    return value
-
-
-def _number(value: Any, what: str) -> float:
-    if not _is_number(value):
-        raise ExpressionError(f"{what} needs a number, not {_describe(value)}")
-    return float(value)
-
-
-# ------------------------------------------------------------------------- functions
-
-
-@dataclass(frozen=True)
-class Function:
-    """A function that expressions may call. Only these are callable."""
-
-    name: str
-    fn: Callable[..., Any]
-    keywords: bool = False  # whether keyword arguments are accepted
-
-    def __call__(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        if kwargs and not self.keywords:
-            raise ExpressionError(f"{self.name}() takes no keyword arguments")
-        try:
-            result = self.fn(*args, **kwargs)
-        except ExpressionError:
-            raise
-        except XentError as exc:
-            raise ExpressionError(f"{self.name}(): {exc}") from None
-        except TypeError as exc:
-            raise ExpressionError(f"{self.name}(): {_type_error(exc)}") from None
-        except (ValueError, ArithmeticError, IndexError) as exc:
-            raise ExpressionError(f"{self.name}(): {exc}") from None
-        return _from_python(result, self.name + "()")
-
-
-def _type_error(exc: TypeError) -> str:
-    # "_ln() takes 1 positional argument but 2 were given" -> without the Python name.
-    text = str(exc)
-    return re.sub(r"^\w+\(\) ", "", text)
-
-
-def _ln(x: Any, base: Any = None) -> float:
-    v = _number(x, "ln()")
-    if v < 0:
-        raise ExpressionError(f"the log of a negative number ({format_value(v)}) is undefined")
-    if v == 0:
-        raise ExpressionError("the log of 0 is minus infinity")
-    if math.isinf(v):
-        return v
-    if base is None:
-        return math.log(v)
-    b = _number(base, "log()")
-    if b <= 0 or b == 1:
-        raise ExpressionError(f"a log base must be positive and not 1, not {format_value(b)}")
-    return math.log(v) / math.log(b)
-
-
-def _log2(x: Any) -> float:
-    return _ln(x) / math.log(2)
-
-
-def _log10(x: Any) -> float:
-    return _ln(x) / math.log(10)
-
-
-def _exp(x: Any) -> float:
-    v = _number(x, "exp()")
-    try:
-        return math.exp(v)
-    except OverflowError:
-        raise ExpressionError(f"exp({format_value(v)}) is too large") from None
-
-
-def _sqrt(x: Any) -> float:
-    v = _number(x, "sqrt()")
-    if v < 0:
-        raise ExpressionError(
-            f"the square root of a negative number ({format_value(v)}) is not real"
-        )
-    return math.sqrt(v)
-
-
-def _abs(x: Any) -> Any:
-    if not _is_number(x):
-        raise ExpressionError(f"abs() needs a number, not {_describe(x)}")
-    return abs(x)
-
-
-def _sigmoid_one(x: Any) -> float:
-    v = _number(x, "sigmoid()")
-    # Two forms so that exp never overflows: exp(-|x|) is at most 1.
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    z = math.exp(v)
-    return z / (1.0 + z)
-
-
-def _sigmoid(x: Any) -> Any:
-    if isinstance(x, list):
-        return [_sigmoid_one(v) for v in x]
-    return _sigmoid_one(x)
-
-
-def _numbers(name: str, args: tuple[Any, ...]) -> list[Any]:
-    """``f(list)`` or ``f(a, b, ...)``: the numbers either way."""
-    items = args[0] if len(args) == 1 and isinstance(args[0], list) else list(args)
-    if not items:
-        raise ExpressionError(f"{name}() needs at least one number")
-    for v in items:
-        if not _is_number(v):
-            raise ExpressionError(f"{name}() needs numbers, not {_describe(v)}")
-    return items
-
-
-def _min(*args: Any) -> Any:
-    return min(_numbers("min", args))
-
-
-def _max(*args: Any) -> Any:
-    return max(_numbers("max", args))
-
-
-def _sum(*args: Any) -> Any:
-    return math.fsum(_numbers("sum", args))
-
-
-def _len(x: Any) -> int:
-    if not isinstance(x, (list, str)):
-        raise ExpressionError(f"len() needs a list, not {_describe(x)}")
-    return len(x)
-
-
-def _round(x: Any, digits: Any = 0) -> Any:
-    v = _number(x, "round()")
-    if not isinstance(digits, int) or isinstance(digits, bool) or not -20 <= digits <= 20:
-        raise ExpressionError("round() needs a whole number of digits between -20 and 20")
-    return round(v, digits)
-
-
-def _onehot(k: Any, i: Any) -> list[int]:
-    size = _index_value(k, "onehot(): the size")
-    if not 1 <= size <= MAX_LIST:
-        raise ExpressionError(f"onehot(): the size must be between 1 and {MAX_LIST}, not {size}")
-    index = _index_value(i, "onehot(): the index")
-    if not 0 <= index < size:
-        raise ExpressionError(f"onehot(): index {index} is out of range for size {size}")
-    return [1 if j == index else 0 for j in range(size)]
-
-
-def _index_value(value: Any, what: str) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ExpressionError(f"{what} must be a whole number, not {format_value(value)}")
-    return value
-
-
-_MATH: dict[str, Function] = {
-    f.name: f
-    for f in (
-        Function("ln", _ln),
-        Function("log", _ln),
-        Function("log2", _log2),
-        Function("log10", _log10),
-        Function("exp", _exp),
-        Function("sqrt", _sqrt),
-        Function("abs", _abs),
-        Function("sigmoid", _sigmoid),
-        Function("min", _min),
-        Function("max", _max),
-    )
-}
-
-#: What a user answer may name.
-_ANSWER_NAMES: dict[str, Any] = {**_MATH, "e": math.e, "pi": math.pi, "\u03c0": math.pi}
-
-_FORMULA_EXTRAS: dict[str, Any] = {
-    f.name: f
-    for f in (
-        Function("sum", _sum),
-        Function("len", _len),
-        Function("round", _round),
-        Function("onehot", _onehot),
-    )
-}
-
-_CORE_FUNCTIONS = (
-    "surprisal",
-    "entropy",
-    "cross_entropy",
-    "binary_cross_entropy",
-    "kl_divergence",
-    "focal_loss",
-    "softmax",
-    "log_softmax",
-    "logsumexp",
-    "cross_entropy_grad",
-)
-
-
-def _core_base(value: Any) -> Any:
-    """A question binds ``base`` to a number; name the usual ones as the core does."""
-    if _is_number(value):
-        for number, name in ((math.e, "e"), (2, "2"), (10, "10")):
-            if value == number:
-                return name
-    return value
-
-
-def _wrap_core(name: str) -> Function:
-    def call(*args: Any, **kwargs: Any) -> Any:
-        # Imported on first use: answers and `xent --help` never load numpy.
-        import numpy as np
-
-        from xentcli import core
-
-        fn = getattr(core, name)
-        if "base" in kwargs:
-            kwargs["base"] = _core_base(kwargs["base"])
-
-        # The core promises no numpy warnings; this guards the odd corner anyway
-        # (tests run with warnings as errors).
-        with np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
-
-    return Function(name, call, keywords=True)
-
-
-@lru_cache(maxsize=1)
-def _formula_builtins() -> dict[str, Any]:
-    names: dict[str, Any] = {**_ANSWER_NAMES, **_FORMULA_EXTRAS, "inf": math.inf}
-    for name in _CORE_FUNCTIONS:
-        names[name] = _wrap_core(name)
-    return names
-
-
-def formula_namespace() -> dict[str, Any]:
-    """The functions and constants every bank formula can use.
-
-    Math (``ln``, ``log``, ``log2``, ``log10``, ``exp``, ``sqrt``, ``abs``, ``min``,
-    ``max``, ``sum``, ``len``, ``round``, ``sigmoid``, ``onehot``, ``e``, ``pi``,
-    ``inf``) and the core's functions (``cross_entropy``, ``entropy``, ...), whose
-    vector results come back as lists. Functions are :class:`Function` objects.
-    """
-    return dict(_formula_builtins())
-
-
-def _from_python(value: Any, what: str) -> Any:
-    """Turn a value from a namespace or a function into one the evaluator knows."""
-    if isinstance(value, (bool, int, float, str, Function)):
-        return _bounded(value)
-    if isinstance(value, (list, tuple)):
-        if len(value) > MAX_LIST:
-            raise ExpressionError(f"{what} gives a list longer than {MAX_LIST} items")
-        return [_from_python(v, what) for v in value]
-    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
-    if callable(tolist):
-        size = getattr(value, "size", 1)
-        if isinstance(size, int) and size > MAX_LIST:
-            raise ExpressionError(f"{what} gives a list longer than {MAX_LIST} items")
-        return _from_python(tolist(), what)
-    raise ExpressionError(f"{what} has a value the expression cannot use ({type(value).__name__})")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -470,7 +164,7 @@ def _normalise(text: str) -> str:
 
 def _parse(text: str, formula: bool) -> ast.expr:
     if not isinstance(text, str):
-        raise ExpressionError(f"an expression must be text, not {_describe(text)}")
+        raise ExpressionError(f"an expression must be text, not {describe(text)}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
             f"the expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})"
@@ -577,7 +271,7 @@ class _Evaluator:
 
     def eval(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
-            return _bounded(node.value)
+            return bounded(node.value)
         if isinstance(node, ast.Name):
             return self.lookup(node.id)
         if isinstance(node, ast.BinOp):
@@ -586,8 +280,8 @@ class _Evaluator:
             value = self.eval(node.operand)
             if isinstance(node.op, ast.Not):
                 return not value
-            if not _is_number(value):
-                raise ExpressionError(f"a sign needs a number, not {_describe(value)}")
+            if not is_number(value):
+                raise ExpressionError(f"a sign needs a number, not {describe(value)}")
             return -value if isinstance(node.op, ast.USub) else +value
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -619,7 +313,7 @@ class _Evaluator:
 
     def lookup(self, name: str) -> Any:
         if self.formula and name in self.names:
-            return _from_python(self.names[name], f"'{name}'")
+            return from_python(self.names[name], f"'{name}'")
         if name in self.builtins:
             return self.builtins[name]
         if self.formula:
@@ -645,8 +339,8 @@ class _Evaluator:
 def _binop(op: ast.operator, a: Any, b: Any) -> Any:
     symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}[type(op)]
     for value in (a, b):
-        if not _is_number(value):
-            raise ExpressionError(f"'{symbol}' needs numbers, not {_describe(value)}")
+        if not is_number(value):
+            raise ExpressionError(f"'{symbol}' needs numbers, not {describe(value)}")
     if isinstance(op, ast.Pow):
         return _power(a, b)
     if isinstance(op, ast.Div):
@@ -662,7 +356,7 @@ def _binop(op: ast.operator, a: Any, b: Any) -> Any:
     if isinstance(result, float) and math.isinf(result) and math.isfinite(a) and math.isfinite(b):
         raise ExpressionError(f"the result of {format_value(a)} {symbol} {format_value(b)} "
                               "is too large")
-    return _bounded(result)
+    return bounded(result)
 
 
 def _power(a: Any, b: Any) -> Any:
@@ -674,7 +368,7 @@ def _power(a: Any, b: Any) -> Any:
         # Estimate the size first: 9**9**9 would otherwise run for a very long time.
         if b * math.log2(abs(a)) > _MAX_POWER_BITS:
             raise ExpressionError(too_large)
-        return _bounded(a**b)
+        return bounded(a**b)
     try:
         result = float(a) ** float(b)
     except OverflowError:
@@ -687,7 +381,7 @@ def _power(a: Any, b: Any) -> Any:
         )
     if math.isinf(result) and math.isfinite(a) and math.isfinite(b):
         raise ExpressionError(too_large)
-    return _bounded(result)
+    return bounded(result)
 
 
 def _operand(value: Any) -> str:
@@ -697,8 +391,8 @@ def _operand(value: Any) -> str:
 
 def _index(container: Any, index: Any) -> Any:
     if not isinstance(container, list):
-        raise ExpressionError(f"only lists can be indexed, not {_describe(container)}")
-    i = _index_value(index, "an index")
+        raise ExpressionError(f"only lists can be indexed, not {describe(container)}")
+    i = index_value(index, "an index")
     if not -len(container) <= i < len(container):
         raise ExpressionError(
             f"index {i} is out of range for a list of {len(container)} items"
@@ -711,9 +405,9 @@ def _compare(op: ast.cmpop, a: Any, b: Any) -> bool:
         return bool(a == b)
     if isinstance(op, ast.NotEq):
         return bool(a != b)
-    comparable = (_is_number(a) and _is_number(b)) or (isinstance(a, str) and isinstance(b, str))
+    comparable = (is_number(a) and is_number(b)) or (isinstance(a, str) and isinstance(b, str))
     if not comparable:
-        raise ExpressionError(f"cannot order {_describe(a)} and {_describe(b)}")
+        raise ExpressionError(f"cannot order {describe(a)} and {describe(b)}")
     if isinstance(op, ast.Lt):
         return bool(a < b)
     if isinstance(op, ast.LtE):
@@ -742,8 +436,8 @@ class Formula:
     def evaluate(self, names: Mapping[str, Any] | None = None) -> Any:
         """The value for these names (formula mode) or on its own (answer mode)."""
         if self.formula:
-            return _Evaluator(names or {}, _formula_builtins(), True).run(self.tree)
-        return _Evaluator({}, _ANSWER_NAMES, False).run(self.tree)
+            return _Evaluator(names or {}, formula_builtins(), True).run(self.tree)
+        return _Evaluator({}, ANSWER_NAMES, False).run(self.tree)
 
 
 @lru_cache(maxsize=1024)
@@ -772,7 +466,7 @@ def evaluate_answer(text: str) -> float:
             expression; the message says why.
     """
     value = compile_answer(text).evaluate()
-    if not _is_number(value):  # pragma: no cover - answer mode only yields numbers
+    if not is_number(value):  # pragma: no cover - answer mode only yields numbers
         raise ExpressionError(f"'{_short(text)}' is not a number")
     result = float(value)
     if not math.isfinite(result):
