@@ -1,32 +1,39 @@
-"""Question banks: finding, loading and strictly checking them, and drawing questions.
+"""Question banks: finding, loading and strictly checking them.
 
 A bank is a YAML file per topic (the format is in ``questions/README.md``).
 Loading checks every rule it can without drawing numbers (structure, kinds,
 keys, ids, params, and that each formula and template parses and mentions only
 known names); :func:`check_banks` also draws each question for several seeds,
-as ``xent bank check`` does. Every problem is a :class:`Problem` that prints as
+as ``xent bank check`` does. Every problem is a
+:class:`~xentcli.quiz.question.Problem` that prints as
 ``<file>:<line>: question '<id>': <reason>``.
 
-:meth:`Question.instantiate` turns a question and a seed into an
-:class:`Instance`: the rendered prompt, the shuffled choices, the expected
-answer and the worked solution, always the same for the same seed.
+The question model (:class:`Question`, :class:`Instance`, drawing) lives in
+:mod:`xentcli.quiz.question` and is re-exported here.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import random
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from xentcli.errors import BankError, ExpressionError
 from xentcli.quiz.expr import Formula, compile_formula, format_value, formula_namespace
-from xentcli.quiz.params import ParamSpec, check_name, parse_params
+from xentcli.quiz.params import check_name, parse_params
+from xentcli.quiz.question import (
+    DEFAULT_ATOL,
+    DEFAULT_RTOL,
+    KINDS,
+    LETTERS,
+    Instance,
+    Problem,
+    Question,
+)
 from xentcli.quiz.template import Template, compile_template
 from xentcli.quiz.yamlload import YamlProblem, load_yaml
 
@@ -48,14 +55,8 @@ __all__ = [
     "shipped_bank_dir",
 ]
 
-KINDS = ("numeric", "choice", "open")
-LETTERS = "ABCDEF"
-DEFAULT_RTOL = 0.01
-DEFAULT_ATOL = 0.001
 #: Draws per question in ``xent bank check``.
 CHECK_SEEDS = 20
-#: Draws before giving up on a question whose ``require`` is never met.
-MAX_DRAWS = 200
 MAX_FILE_BYTES = 1_000_000
 
 _ID = re.compile(r"[a-z0-9-]+")
@@ -78,24 +79,6 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-# ------------------------------------------------------------------------ problems
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a bank: where, which question, and why."""
-
-    file: str
-    line: int | None
-    question: str | None  # "'entropy-basic'", or "#3" when the id is missing
-    reason: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        who = f" question {self.question}:" if self.question else ""
-        return f"{where}:{who} {self.reason}"
-
-
 def _display(path: Path) -> str:
     """A path as messages show it: relative to the current folder when inside it."""
     try:
@@ -103,175 +86,6 @@ def _display(path: Path) -> str:
     except ValueError:
         return str(path)
 
-
-# ----------------------------------------------------------------------- questions
-
-
-@dataclass(frozen=True)
-class Instance:
-    """One drawn question: everything a session shows and grades, for one seed."""
-
-    question: Question
-    seed: int
-    params: dict[str, Any]  # the drawn parameters, JSON-serialisable
-    prompt: str
-    choices: tuple[str, ...]  # choice questions: in the order shown (A, B, ...)
-    expected: float | str  # numeric: the value; choice: the letter; open: the model answer
-    explanation: str  # the worked solution ("" for open questions)
-    key_points: tuple[str, ...]  # open questions
-
-    @property
-    def id(self) -> str:
-        return self.question.id
-
-    @property
-    def topic(self) -> str:
-        return self.question.topic
-
-    @property
-    def kind(self) -> str:
-        return self.question.kind
-
-    @property
-    def unit(self) -> str:
-        return self.question.unit
-
-    @property
-    def rtol(self) -> float:
-        return self.question.rtol
-
-    @property
-    def atol(self) -> float:
-        return self.question.atol
-
-    def expected_text(self) -> str:
-        """The expected answer in short: a number, a letter, or "self-graded"."""
-        if isinstance(self.expected, float):
-            return format_value(self.expected)
-        return self.expected if self.kind == "choice" else "self-graded"
-
-
-class _DrawFailure(Exception):
-    """A draw that failed; private, turned into a BankError or a Problem."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-
-
-@dataclass(frozen=True)
-class Question:
-    """A checked question of a bank, ready to be drawn."""
-
-    id: str
-    topic: str
-    kind: str
-    file: str
-    line: int
-    prompt: Template
-    answer: Formula | Template | int  # numeric formula / open model answer / choice position
-    explanation: Template | None = None
-    choices: tuple[Template, ...] = ()
-    key_points: tuple[Template, ...] = ()
-    params: tuple[ParamSpec, ...] = ()
-    lets: tuple[tuple[str, Formula], ...] = ()
-    requires: tuple[Formula, ...] = ()
-    base: float = math.e
-    unit: str = "nats"
-    rtol: float = DEFAULT_RTOL
-    atol: float = DEFAULT_ATOL
-    tags: tuple[str, ...] = ()
-    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-    def _fail(self, what: str, reason: str, seed: int) -> _DrawFailure:
-        line = self.lines.get(what.split(" ")[0], self.line)
-        return _DrawFailure(Problem(self.file, line, f"'{self.id}'", f"{what}: {reason} "
-                                    f"(seed {seed})"))
-
-    def _names(self, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Draw params until every ``require`` holds: (params, all names)."""
-        rng = random.Random(f"{self.id}:{seed}")
-        for _ in range(MAX_DRAWS):
-            values: dict[str, Any] = {}
-            for spec in self.params:
-                try:
-                    values[spec.name] = spec.draw(rng, values)
-                except BankError as exc:
-                    raise self._fail(f"params {spec.name}", str(exc), seed) from None
-            names: dict[str, Any] = {**values, "base": self.base, "unit": self.unit}
-            for name, formula in self.lets:
-                try:
-                    names[name] = formula.evaluate(names)
-                except ExpressionError as exc:
-                    raise self._fail(f"let {name}", str(exc), seed) from None
-            if all(self._holds(i, req, names, seed) for i, req in enumerate(self.requires, 1)):
-                return values, names
-        raise self._fail("require", f"the conditions never all held in {MAX_DRAWS} draws", seed)
-
-    def _holds(self, number: int, formula: Formula, names: Mapping[str, Any], seed: int) -> bool:
-        try:
-            return bool(formula.evaluate(names))
-        except ExpressionError as exc:
-            raise self._fail(f"require {number}", str(exc), seed) from None
-
-    def _render(self, what: str, template: Template, names: Mapping[str, Any], seed: int) -> str:
-        try:
-            return template.render(names)
-        except ExpressionError as exc:
-            raise self._fail(what, str(exc), seed) from None
-
-    def instantiate(self, seed: int) -> Instance:
-        """Draw this question's numbers for ``seed`` and render it.
-
-        The same seed always gives the same instance (numbers and choice order).
-
-        Raises:
-            BankError: a formula or template fails for this draw; the message
-                names the file, the question, the field and the seed.
-        """
-        try:
-            return self._instantiate(seed)
-        except _DrawFailure as exc:
-            raise BankError(str(exc.problem)) from None
-
-    def _instantiate(self, seed: int) -> Instance:
-        values, names = self._names(seed)
-        expected: float | str
-        if self.kind == "numeric":
-            assert isinstance(self.answer, Formula)
-            try:
-                value = self.answer.evaluate(names)
-            except ExpressionError as exc:
-                raise self._fail("answer", str(exc), seed) from None
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self._fail("answer", f"gives {format_value(value)}, not a number", seed)
-            if not math.isfinite(value):
-                raise self._fail("answer", f"gives {format_value(value)}, not a finite number",
-                                 seed)
-            expected = float(value)
-            names["answer"] = expected
-        prompt = self._render("prompt", self.prompt, names, seed)
-        choices: tuple[str, ...] = ()
-        if self.kind == "choice":
-            assert isinstance(self.answer, int)
-            order = list(range(len(self.choices)))
-            random.Random(f"{self.id}:{seed}:choices").shuffle(order)
-            choices = tuple(
-                self._render(f"choices {i + 1}", self.choices[i], names, seed) for i in order
-            )
-            expected = LETTERS[order.index(self.answer - 1)]
-        explanation = ""
-        if self.explanation is not None:
-            explanation = self._render("explanation", self.explanation, names, seed)
-        key_points: tuple[str, ...] = ()
-        if self.kind == "open":
-            assert isinstance(self.answer, Template)
-            expected = self._render("answer", self.answer, names, seed)
-            key_points = tuple(
-                self._render(f"key_points {i}", t, names, seed)
-                for i, t in enumerate(self.key_points, 1)
-            )
-        return Instance(self, seed, values, prompt, choices, expected, explanation, key_points)
 
 
 @dataclass(frozen=True)
@@ -724,35 +538,6 @@ def load_banks(paths: Sequence[Path] | None = None) -> Bank:
     return bank
 
 
-def _draw_problems(question: Question, seeds: Iterable[int]) -> Problem | None:
-    """The first problem of drawing ``question`` for these seeds, if any."""
-    for seed in seeds:
-        try:
-            instance = question._instantiate(seed)
-        except _DrawFailure as exc:
-            return exc.problem
-        try:
-            json.dumps(instance.params, allow_nan=False)
-        except ValueError:
-            return Problem(question.file, question.line, f"'{question.id}'",
-                           f"params: a drawn value is not finite (seed {seed})")
-        if len(set(instance.choices)) < len(instance.choices):
-            return Problem(question.file, question.lines.get("choices", question.line),
-                           f"'{question.id}'",
-                           f"choices: two choices read the same (seed {seed}): "
-                           f"{_first_duplicate(instance.choices)!r}")
-    return None
-
-
-def _first_duplicate(items: Sequence[str]) -> str:
-    seen: set[str] = set()
-    for item in items:
-        if item in seen:
-            return item
-        seen.add(item)
-    return ""  # pragma: no cover - only called when there is one
-
-
 def check_banks(
     paths: Sequence[Path] | None = None, seeds: int = CHECK_SEEDS
 ) -> tuple[Bank, list[Problem]]:
@@ -764,7 +549,7 @@ def check_banks(
     """
     bank, problems = read_banks(paths)
     for question in bank.questions:
-        problem = _draw_problems(question, range(seeds))
+        problem = question.first_problem(range(seeds))
         if problem is not None:
             problems.append(problem)
     # File by file, top to bottom (the sort is stable: same line keeps its order).
