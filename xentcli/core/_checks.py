@@ -246,8 +246,9 @@ def check_class_indices(target: Any, k: int, name: str) -> npt.NDArray[np.intp]:
             raise InputError(f"{name} class index {_fmt(value)} at {where} is not a whole number")
     elif t.dtype.kind not in "iu":
         raise InputError(f"{name} class indices must be whole numbers")
-    out_of_range = (t < 0) | (t >= k)
-    if out_of_range.any():
+    # Two reductions prove the common case; only a bad input is searched.
+    if t.size and (t.min() < 0 or t.max() >= k):
+        out_of_range = (t < 0) | (t >= k)
         flat = int(np.flatnonzero(out_of_range)[0])
         value = t.reshape(-1)[flat]
         where = f" at {position(t.shape, flat)}" if t.ndim else ""
@@ -255,7 +256,7 @@ def check_class_indices(target: Any, k: int, name: str) -> npt.NDArray[np.intp]:
             f"{name} class index {_fmt(float(value))}{where} is out of range "
             f"for {k} classes (0 to {k - 1})"
         )
-    return t.astype(np.intp)
+    return t.astype(np.intp, copy=False)
 
 
 def shape_mismatch(

@@ -125,17 +125,23 @@ def class_weights(
 
 
 def reduce_rows(
-    per_row: FloatArray, reduction: Reduction, weight_mass: FloatArray | None = None
+    per_row: FloatArray,
+    reduction: Reduction,
+    ln_base: float,
+    weight_mass: FloatArray | None = None,
 ) -> Any:
-    """Reduce per-row values: ``none``, ``sum``, or ``mean``.
+    """Reduce per-row values in nats (``none``, ``sum`` or ``mean``), then convert to the base.
 
+    ``per_row`` is the caller's own buffer: with ``none`` it is rescaled in place.
     The mean is weighted by ``weight_mass`` (the target's weight per row) when
     class weights are used, so with class-index targets it is the weighted mean
     ``sum(l_n) / sum(w[y_n])`` that torch uses.
     """
     if reduction == "none":
-        out = per_row
-    elif reduction == "sum":
+        if ln_base != 1:
+            per_row /= ln_base
+        return finish(per_row)
+    if reduction == "sum":
         out = per_row.sum()
     elif weight_mass is None:
         out = per_row.mean()
@@ -144,7 +150,7 @@ def reduce_rows(
         if total == 0:
             raise InputError("the weighted mean is undefined: the targets' weights sum to 0")
         out = per_row.sum() / total
-    return finish(np.asarray(out))
+    return finish(np.asarray(out / ln_base))
 
 
 def finish(out: FloatArray) -> Any:

@@ -109,7 +109,7 @@ def entropy(
 
     if not run_blocks(block, p2.shape[0], k):
         check_probabilities(arr, "P", distribution=True, normalize=normalize)
-    return reduce_rows(per_row.reshape(arr.shape[:-1]) / ln_base, how)
+    return reduce_rows(per_row.reshape(arr.shape[:-1]), how, ln_base)
 
 def cross_entropy(
     target: Any,
@@ -201,7 +201,7 @@ def cross_entropy(
         tgt.diagnose(normalize)
     lead = arr.shape[:-1]
     return reduce_rows(
-        per_row.reshape(lead) / ln_base, how, None if mass is None else mass.reshape(lead)
+        per_row.reshape(lead), how, ln_base, None if mass is None else mass.reshape(lead)
     )
 
 
@@ -271,5 +271,5 @@ def kl_divergence(
         diagnose_prediction(q_arr, "Q", from_logits=from_logits, normalize=normalize)
         check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
     # Gibbs' inequality: KL >= 0. A tiny negative sum is rounding (p ~ q), not signal.
-    result = np.maximum(per_row, 0).reshape(q_arr.shape[:-1]) / ln_base
-    return reduce_rows(result, how)
+    np.maximum(per_row, 0, out=per_row)
+    return reduce_rows(per_row.reshape(q_arr.shape[:-1]), how, ln_base)

@@ -44,17 +44,21 @@ from xentcli.core._prepare import (
 from xentcli.errors import InputError
 
 
-def _labels(target: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
-    y = as_float_array(target, "TARGET", vector=False).astype(dtype, copy=False)
+def _labels(target: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> FloatArray:
+    """BCE labels of PRED's shape; their range is checked block by block."""
+    y: FloatArray = as_float_array(target, "TARGET", vector=False).astype(dtype, copy=False)
     if y.shape != shape:
         raise InputError(shape_mismatch("TARGET", y.shape, "PRED", shape))
+    return y
+
+
+def _diagnose_labels(y: FloatArray) -> None:
     bad = ~((y >= 0) & (y <= 1))  # also catches NaN
     if bad.any():
         flat = int(np.flatnonzero(bad)[0])
         value = float(y.reshape(-1)[flat])
         where = f" at {position(y.shape, flat)}" if y.ndim else ""
         raise InputError(f"TARGET label {value:.10g}{where} is outside [0, 1]")
-    return y
 
 
 def binary_cross_entropy(
@@ -114,20 +118,31 @@ def binary_cross_entropy(
         if not (y.min() >= 0 and y.max() <= 1):  # NaN fails both
             return False
         if from_logits and clip is None:
-            if not (x < np.inf).all():  # NaN and +inf are not logits; -inf is
+            if not x.max() < np.inf:  # NaN and +inf are not logits; -inf is
                 return False
-            tail = np.log1p(np.exp(-np.abs(x)))  # shared by both softplus terms
-            # -log sigmoid(x) = softplus(-x) and -log(1 - sigmoid(x)) = softplus(x),
-            # softplus(v) = max(v, 0) + log1p(exp(-|v|)): both terms are >= 0, so the
-            # sum loses nothing (max(x, 0) - x y + tail cancels when x y ~ x).
-            pos = np.maximum(-x, 0)
-            pos += tail
-            neg = np.maximum(x, 0)
-            neg += tail
+            # -log sigmoid(x) = softplus(-x), -log(1 - sigmoid(x)) = softplus(x), and
+            # softplus(v) = max(v, 0) + log1p(exp(-|v|)). With c_pos = w y, c_neg = 1 - y:
+            #   loss = (c_pos + c_neg) * tail + coef * x,  coef = c_neg if x > 0 else -c_pos,
+            # a sum of two terms >= 0: unlike max(x, 0) - x y + tail, nothing cancels.
+            tail = np.abs(x)
+            np.negative(tail, out=tail)
+            np.exp(tail, out=tail)
+            np.log1p(tail, out=tail)
+            c_pos = y if w is None else y * w
+            c_neg = 1 - y
+            coef = np.where(x > 0, c_neg, -c_pos)
+            if x.min() == -np.inf:
+                coef = times_where(coef, x)  # -inf with coef 0 (y = 0) is a 0 term
+            else:
+                coef *= x
+            if w is not None:
+                tail *= c_pos + c_neg
+            loss = tail
+            loss += coef
         else:
             p: FloatArray
             if from_logits:
-                if not (x < np.inf).all():
+                if not x.max() < np.inf:
                     return False
                 p = 1 / (1 + np.exp(-x))
             else:
@@ -138,8 +153,8 @@ def binary_cross_entropy(
                 p = np.clip(p, clip, 1 - clip)
             pos = -np.log(p)
             neg = -np.log1p(-p)  # exact for small p, unlike log(1 - p)
-        loss = times_where(y * w, pos)
-        loss += times_where(1 - y, neg)
+            loss = times_where(y if w is None else y * w, pos)
+            loss += times_where(1 - y, neg)
         if keep:
             out[rows] = loss
         else:
@@ -147,18 +162,21 @@ def binary_cross_entropy(
         return True
 
     if not run_blocks(block, n, width):
+        _diagnose_labels(y_arr)
         if from_logits:
             check_elementwise_logits(arr, "PRED")
         check_probabilities(arr, "PRED", distribution=False)
     if keep:
-        return finish(out.reshape(arr.shape) / ln_base)
+        if ln_base != 1:
+            out /= ln_base
+        return finish(out.reshape(arr.shape))
     total = out.sum() / ln_base
     return finish(np.asarray(total if how == "sum" else total / max(arr.size, 1)))
 
 
-def _pos_weight(pos_weight: Any, arr: FloatArray) -> Any:
+def _pos_weight(pos_weight: Any, arr: FloatArray) -> FloatArray | None:
     if pos_weight is None:
-        return 1.0
+        return None
     w = as_float_array(pos_weight, "pos weight", vector=False).astype(arr.dtype)
     if not (np.isfinite(w).all() and (w >= 0).all()):
         raise InputError("pos weight must be finite and >= 0")
@@ -255,7 +273,7 @@ def focal_loss(
     if not run_blocks(block, q2.shape[0], k):
         diagnose_prediction(arr, "PRED", from_logits=from_logits, normalize=normalize)
         tgt.diagnose(normalize)
-    return reduce_rows(per_row.reshape(arr.shape[:-1]) / ln_base, how)
+    return reduce_rows(per_row.reshape(arr.shape[:-1]), how, ln_base)
 
 
 def cross_entropy_grad(
