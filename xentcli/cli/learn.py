@@ -1,9 +1,78 @@
-"""`xent learn`: not built yet (see the issue that adds it)."""
+"""`xent learn`: one-minute concept cards, one per quiz topic.
+
+The cards are Markdown files beside the shipped banks (see
+:mod:`xentcli.quiz.cards`); their numbers are computed by the core each time a
+card is shown. Rich is imported inside the command, so start-up stays fast.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``xent learn`` to the root app."""
+    app.command("learn")(learn)
+
+
+def learn(
+    topic: Annotated[
+        str | None,
+        typer.Argument(help="A topic id, e.g. entropy or focal. Leave out to list them."),
+    ] = None,
+) -> None:
+    """A concept card: the one-minute explanation, the formula, a worked example
+    computed live, the common pitfalls, and how to practise it.
+
+    Without TOPIC, list the topics with a one-line summary each.
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from xentcli.cli.console import out_console
+    from xentcli.quiz.cards import list_cards, load_card
+
+    console = out_console()
+    if topic is None:
+        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
+        table.add_column("topic", style="bold", no_wrap=True)
+        table.add_column("summary")
+        for card in list_cards():
+            table.add_row(escape(card.topic), escape(card.summary))
+        console.print("Concept cards, in learning order:\n")
+        console.print(table)
+        console.print("\nRead one: xent learn TOPIC    Practise it: xent quiz --topic TOPIC")
+        return
+    card = load_card(topic)
+    text = card.render() + (
+        f"\n\n---\n\n**Quiz me on this:** `xent quiz --topic {card.topic}`\n"
+    )
+    console.print(_markdown(text))
+
+
+def _markdown(text: str) -> Markdown:
+    """Rich Markdown with compact code blocks: a card has to fit about two screens."""
+    from rich.markdown import CodeBlock, Markdown
+    from rich.syntax import Syntax
+
+    class CompactCodeBlock(CodeBlock):
+        def __rich_console__(self, console: Any, options: Any) -> Any:
+            # Rich pads code blocks with a blank line above and below; the
+            # paragraph spacing around them is enough.
+            yield Syntax(
+                str(self.text).rstrip(),
+                self.lexer_name,
+                theme=self.theme,
+                word_wrap=True,
+                padding=(0, 1),
+            )
+
+    class Card(Markdown):
+        elements = {**Markdown.elements, "fence": CompactCodeBlock, "code_block": CompactCodeBlock}
+
+    return Card(text)
