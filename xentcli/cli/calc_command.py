@@ -1,0 +1,81 @@
+"""A Typer command class that lets negative numbers be arguments.
+
+Click reads any word starting with ``-`` as an option, so ``xent calc softmax
+-1,0,2`` would fail with "No such option: -1". :class:`NumbersCommand` sorts the
+words before Click sees them: options (with their values) first, then ``--``,
+then the positional words in their original order. A word counts as positional
+when it is not an option and not an option's value; a word starting with ``-``
+is positional when it looks like a number or a vector (``-1``, ``-0.5,0.5``,
+``-inf,0``, ``-.5``, ``-1/2``). Options may still come before, between or after
+the arguments, and ``--`` keeps its usual meaning.
+
+>>> reorder(["-1,0,2", "--log", "-q"], {"--base"})
+['--log', '-q', '--', '-1,0,2']
+>>> reorder(["--base", "2", "-1", "0.5,0.5"], {"--base"})
+['--base', '2', '--', '-1', '0.5,0.5']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from typer.core import TyperCommand
+
+__all__ = ["NumbersCommand", "looks_numeric", "reorder"]
+
+# A minus (ASCII or typographic) followed by a digit, a point, "inf" or "nan".
+_NUMERIC = re.compile(r"[-\u2212](?:\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def looks_numeric(word: str) -> bool:
+    """True for words that start like a negative number (``-1``, ``-.5``, ``-inf,0``).
+
+    >>> [looks_numeric(w) for w in ("-1,0,2", "-q", "--log", "-", "-inf")]
+    [True, False, False, False, True]
+    """
+    return bool(_NUMERIC.match(word))
+
+
+def reorder(args: Sequence[str], takes_value: set[str]) -> list[str]:
+    """Options first, then ``--`` and the positional words, each group in order.
+
+    ``takes_value`` holds the option names that consume the next word.
+    """
+    options: list[str] = []
+    positional: list[str] = []
+    words = list(args)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            positional.extend(words[i + 1 :])
+            break
+        if word.startswith("-") and len(word) > 1 and not looks_numeric(word):
+            options.append(word)
+            if word in takes_value and i + 1 < len(words):
+                # The value goes with its option even when it looks like an option
+                # itself (--alpha -0.5 is a value; the core then says what is wrong).
+                options.append(words[i + 1])
+                i += 1
+        else:
+            positional.append(word)
+        i += 1
+    if not positional:
+        return options
+    return [*options, "--", *positional]
+
+
+class NumbersCommand(TyperCommand):
+    """A command whose positional arguments may be negative numbers without ``--``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        takes_value: set[str] = set()
+        for param in self.get_params(ctx):
+            if getattr(param, "param_type_name", "") == "option" and not (
+                getattr(param, "is_flag", False) or getattr(param, "count", False)
+            ):
+                takes_value.update(param.opts)
+                takes_value.update(param.secondary_opts)
+        return super().parse_args(ctx, reorder(args, takes_value))
