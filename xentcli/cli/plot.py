@@ -102,7 +102,8 @@ def _show(
         h = MIN_HEIGHT_TWO_PANELS
     if save is not None:
         how = save_chart(charts, save, width=w, height=h)
-        err_console().print(f"Saved the plot to {escape(str(save))} ({how}).")
+        # soft_wrap: a long path stays on one line, whole, for copy and paste.
+        err_console().print(f"Saved the plot to {escape(str(save))} ({how}).", soft_wrap=True)
         return
     colour = _colour()
     typer.echo(render_chart(charts, width=w, height=h, colour=colour), color=colour)

@@ -131,23 +131,30 @@ def list_cards(folder: Path | None = None) -> list[Card]:
 def closest_topic(name: str, topics: list[str]) -> str | None:
     """The topic that ``name`` most likely meant, if any is close.
 
-    >>> closest_topic("entrophy", ["entropy", "kl", "focal"])
-    'entropy'
-    >>> closest_topic("crossentropy", ["cross-entropy", "ce-loss"])
-    'cross-entropy'
-    >>> closest_topic("zebra", ["entropy", "kl"]) is None
+    >>> topics = ["entropy", "cross-entropy", "ce-loss", "kl", "focal"]
+    >>> [closest_topic(n, topics) for n in ("entrophy", "CrossEntropy", "focal-loss", "KL_div")]
+    ['entropy', 'cross-entropy', 'focal', 'kl']
+    >>> closest_topic("zebra", topics) is None
     True
     """
-    wanted = name.strip().lower()
-    matches = difflib.get_close_matches(wanted, topics, n=1, cutoff=0.6)
-    if matches:
-        return matches[0]
-    # Without punctuation ("crossentropy", "ce loss", "KL_divergence").
-    plain = "".join(ch for ch in wanted if ch.isalnum())
+
+    def bare(text: str) -> str:
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    wanted = bare(name)
+    if not wanted:
+        return None
+    # Same letters without punctuation ("crossentropy"), then a topic inside the
+    # name ("focal-loss", "kl_divergence"; the longest wins), then a misspelling.
     for topic in topics:
-        bare = "".join(ch for ch in topic if ch.isalnum())
-        if plain and bare and (plain == bare or plain.startswith(bare) or bare.startswith(plain)):
+        if bare(topic) == wanted:
             return topic
+    inside = [t for t in topics if bare(t) and bare(t) in wanted]
+    if inside:
+        return max(inside, key=lambda t: len(bare(t)))
+    matches = difflib.get_close_matches(wanted, [bare(t) for t in topics], n=1, cutoff=0.6)
+    if matches:
+        return next(t for t in topics if bare(t) == matches[0])
     return None
 
 

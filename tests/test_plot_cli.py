@@ -1,0 +1,359 @@
+"""`xent plot` and the drawing helpers: rendered to strings at a fixed size, no terminal."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from xentcli.cli.app import app
+from xentcli.cli.plotting import (
+    Chart,
+    Series,
+    distribution_bars,
+    format_number,
+    key,
+    render_chart,
+    save_chart,
+)
+from xentcli.errors import InputError
+
+runner = CliRunner()
+SIZE = ["--width", "78", "--height", "21"]
+ESC = "\x1b"
+
+
+def _plot(*args: str) -> str:
+    result = runner.invoke(app, ["plot", *args, *SIZE])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert ESC not in result.stdout
+    return result.stdout
+
+
+def _h(p: list[float]) -> float:
+    """Entropy in nats, the plain way (0 log 0 = 0)."""
+    return -sum(x * math.log(x) for x in p if x > 0)
+
+
+def _ce(p: list[float], q: list[float]) -> float:
+    return -sum(x * math.log(y) for x, y in zip(p, q, strict=True) if x > 0)
+
+
+# ------------------------------------------------------------------------ commands
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["logloss"], ["surprisal"], ["entropy"], ["focal"], ["smoothing"],
+     ["compare", "0.2,0.3,0.5", "0.1,0.2,0.7"]],
+)
+def test_every_plot_fits_the_asked_size(args: list[str]) -> None:
+    lines = _plot(*args).splitlines()
+    assert len(lines) == 21
+    assert max(len(line) for line in lines) <= 78
+
+
+@pytest.mark.parametrize("args", [["entropy"], ["logloss"]])
+def test_default_size_fits_an_80x24_terminal(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    result = runner.invoke(app, ["plot", *args])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 21
+    assert max(len(line) for line in lines) <= 78
+
+
+def test_logloss_shows_both_losses_and_both_gradients() -> None:
+    out = _plot("logloss")
+    assert "Loss for the true class (nats)   ▚ -ln p  • (1-p)^2" in out
+    assert "Gradient size at the logit, |dL/dz|   ▚ cross-entropy  • squared error" in out
+    assert "p = predicted probability of the true class" in out
+    # The loss axis reaches -ln(0.01) at the left end of the grid.
+    assert f"{-math.log(0.01):.1f}┤" in out
+
+
+def test_logloss_in_bits() -> None:
+    out = _plot("logloss", "--base", "2")
+    assert "Loss for the true class (bits)   ▚ -log2 p" in out
+    assert f"{-math.log2(0.01):.1f}┤" in out
+
+
+def test_surprisal_names_unit_and_marks_points() -> None:
+    out = _plot("surprisal", "--base", "bits")
+    assert "Surprisal -log2 p in bits: the rarer, the more surprising" in out
+    assert "o p = 0.5, 0.1, 0.01" in out
+    assert "p = probability of the outcome" in out
+
+
+@pytest.mark.parametrize(("base", "unit", "peak"), [("e", "nats", math.log(2)), ("2", "bits", 1.0),
+                                                     ("10", "bans", math.log10(2))])
+def test_entropy_peak_in_each_base(base: str, unit: str, peak: float) -> None:
+    out = _plot("entropy", "--base", base)
+    assert f"Binary entropy H(p) in {unit}: largest at p = 0.5, H = {peak:.3f}" in out
+    assert "p = probability of outcome 1" in out
+
+
+def test_focal_draws_five_gammas() -> None:
+    out = _plot("focal")
+    assert "Focal loss -(1-p_t)^γ ln p_t in nats" in out
+    for label in ("▚ γ=0", "• γ=0.5", "+ γ=1", "x γ=2", "o γ=5"):
+        assert label in out
+    assert "p_t = predicted probability of the true class" in out
+
+
+def test_smoothing_defaults() -> None:
+    out = _plot("smoothing")
+    assert "Target of class 0, K = 5, ε = 0.1   █ hard y  ░ smoothed y'" in out
+    # 1 - 0.1 + 0.1 / 5, by hand.
+    assert "Loss in nats, lowest at p = 1-ε+ε/K = 0.920" in out
+    assert "▚ ε = 0  • ε = 0.1  o lowest" in out
+
+
+def test_smoothing_options() -> None:
+    out = _plot("smoothing", "-e", "0.3", "-k", "3", "--base", "2")
+    assert "Target of class 0, K = 3, ε = 0.3" in out
+    assert "Loss in bits, lowest at p = 1-ε+ε/K = 0.800" in out
+
+
+def test_compare_title_has_the_three_measures() -> None:
+    p, q = [0.2, 0.3, 0.5], [0.1, 0.2, 0.7]
+    out = _plot("compare", "0.2,0.3,0.5", "0.1,0.2,0.7")
+    h, ce = _h(p), _ce(p, q)
+    assert f"H(P) = {h:.3f}, H(P,Q) = {ce:.3f}, KL = {ce - h:.3f} nats" in out
+    assert "class   █ P  ░ Q" in out
+    tick_row = [line for line in out.splitlines() if line.split() == ["0", "1", "2"]]
+    assert len(tick_row) == 1
+
+
+def test_compare_with_labels_fractions_and_bits() -> None:
+    out = _plot("compare", "1/2,1/4,1/4", "[0.25, 0.25, 0.5]", "--labels", "cat,dog,bird",
+                "--base", "2")
+    # H(P) = 1.5 bits, H(P,Q) = 0.5*2 + 0.25*2 + 0.25*1 = 1.75 bits, by hand.
+    assert "H(P) = 1.500, H(P,Q) = 1.750, KL = 0.250 bits" in out
+    assert any(line.split() == ["cat", "dog", "bird"] for line in out.splitlines())
+
+
+def test_compare_normalize() -> None:
+    out = _plot("compare", "2,3,5", "1,2,7", "--normalize")
+    h, ce = _h([0.2, 0.3, 0.5]), _ce([0.2, 0.3, 0.5], [0.1, 0.2, 0.7])
+    assert f"H(P) = {h:.3f}, H(P,Q) = {ce:.3f}" in out
+
+
+def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
+    result = runner.invoke(app, ["plot", "compare", "1,0", "0,1", *SIZE])
+    assert result.exit_code == 0
+    assert "H(P) = 0.000, H(P,Q) = inf, KL = inf nats" in result.stdout
+    assert result.stderr == (
+        "Note: Q gives probability 0 to a class P can take: H(P,Q) and KL are infinite.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["entropy", "--base", "1"], "base must be positive and not 1; got 1"),
+        (["compare", "0.2,0.8", "0.5,0.25,0.25"], "P has 2 values but Q has 3"),
+        (["compare", "0.2,0.3", "0.5,0.5"], "P sums to 0.5, not 1 (use --normalize to rescale it)"),
+        (["compare", "0.2,abc", "0.5,0.5"], None),
+        (["compare", "0.2,0.8", "0.5,0.5", "--labels", "a"],
+         "Invalid value for '--labels': 1 names given for 2 classes. "
+         "See 'xent plot compare --help'."),
+        (["logloss", "--height", "12"],
+         "Invalid value for '--height': this plot has 2 panels and needs at least 16 rows. "
+         "See 'xent plot logloss --help'."),
+        (["smoothing", "--classes", "1"], None),
+        (["focal", "--width", "10"], None),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args: list[str], message: str | None) -> None:
+    result = runner.invoke(app, ["plot", *args])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: ")
+    assert result.stderr.count("\n") == 1
+    if message is not None:
+        assert result.stderr == f"Error: {message}\n"
+
+
+def test_bad_number_names_the_argument() -> None:
+    result = runner.invoke(app, ["plot", "compare", "0.2,abc", "0.5,0.5"])
+    assert "P" in result.stderr and "abc" in result.stderr
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def test_save_text(tmp_path: Path) -> None:
+    target = tmp_path / "focal.txt"
+    result = runner.invoke(app, ["plot", "focal", "--save", str(target), *SIZE])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == f"Saved the plot to {target} (text).\n"
+    text = target.read_text(encoding="utf-8")
+    assert "Focal loss -(1-p_t)^γ ln p_t in nats" in text
+    assert ESC not in text
+    assert len(text.splitlines()) == 21
+
+
+def test_save_html(tmp_path: Path) -> None:
+    target = tmp_path / "compare.html"
+    result = runner.invoke(
+        app, ["plot", "compare", "0.2,0.3,0.5", "0.1,0.2,0.7", "--save", str(target)]
+    )
+    assert result.exit_code == 0
+    assert result.stderr == f"Saved the plot to {target} (HTML).\n"
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<pre>" in page and "H(P) = " in page
+    assert ESC not in page
+
+
+def test_save_to_a_missing_folder_is_an_error(tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "plot.txt"
+    result = runner.invoke(app, ["plot", "entropy", "--save", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot write {target}: No such file or directory\n"
+
+
+# --------------------------------------------------------------------------- colour
+
+
+def test_colour_only_when_the_terminal_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    coloured = runner.invoke(app, ["plot", "entropy", *SIZE])
+    assert ESC in coloured.stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = runner.invoke(app, ["plot", "entropy", *SIZE])
+    assert ESC not in plain.stdout
+    assert "Binary entropy H(p)" in plain.stdout
+
+
+# ------------------------------------------------------------------------- start-up
+
+
+def test_help_does_not_import_plotext_or_numpy() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from xentcli.cli.app import app\n"
+        "for args in (['--help'], ['plot', '--help'], ['plot', 'focal', '--help'],"
+        " ['learn', '--help']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+        "print(sorted(m for m in ('plotext', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\n"
+
+
+# ----------------------------------------------------------------- distribution bars
+
+
+def test_bars_one_distribution() -> None:
+    text = distribution_bars([0.5, 0.25, 0.25], width=40)
+    lines = text.splitlines()
+    assert lines[0] == "class  P"
+    assert [line.split()[:2] for line in lines[1:]] == [["0", "0.500"], ["1", "0.250"],
+                                                          ["2", "0.250"]]
+    assert max(len(line) for line in lines) <= 40
+    # One scale: probability 0.5 draws twice the bar of 0.25.
+    bars = [line.split()[2] for line in lines[1:]]
+    assert _eighths(bars[0]) == 2 * _eighths(bars[1])
+
+
+def _eighths(bar: str) -> int:
+    partial = " ▏▎▍▌▋▊▉"
+    return sum(8 if ch == "█" else partial.index(ch) for ch in bar)
+
+
+def test_bars_full_length_means_probability_one() -> None:
+    lines = distribution_bars([1.0, 0.0], width=40).splitlines()
+    full = lines[1].split()[2]
+    assert set(full) == {"█"}
+    assert len(lines[1]) == 40  # the bar takes all the room the width leaves
+    assert lines[2].split() == ["1", "0.000"]
+
+
+def test_bars_two_distributions_side_by_side() -> None:
+    text = distribution_bars([0.2, 0.8], [0.5, 0.5], labels=["cat", "dog"], width=60,
+                             names=("TARGET", "PRED"))
+    lines = text.splitlines()
+    assert lines[0].split() == ["class", "TARGET", "PRED"]
+    assert lines[1].split()[0:2] == ["cat", "0.200"]
+    assert "0.500" in lines[1] and "0.800" in lines[2]
+    assert max(len(line) for line in lines) <= 60
+    assert ESC not in text
+
+
+def test_bars_class_index_target_is_one_hot() -> None:
+    text = distribution_bars(np.int64(2), [0.1, 0.2, 0.7], names=("TARGET", "PRED"))
+    rows = [line.split()[:2] for line in text.splitlines()[1:]]
+    assert rows == [["0", "0.000"], ["1", "0.000"], ["2", "1.000"]]
+
+
+def test_bars_accept_one_row_and_tiny_values() -> None:
+    text = distribution_bars(np.array([[1e-7, 1 - 1e-7]]))
+    assert "1.0e-07 ▏" in text  # a positive probability never vanishes
+
+
+@pytest.mark.parametrize(
+    ("p", "q", "labels", "message"),
+    [
+        ([0.5, 0.5], [1.0], None, "P has 2 classes but Q has 1; they must have the same length"),
+        ([[0.5, 0.5], [0.2, 0.8]], None, None, "--plot draws a single distribution, but P has 2 rows"),
+        ([0.5, 0.5], None, ["a"], "1 labels given for 2 classes"),
+        (5, [0.5, 0.5], None, "P class index 5 is out of range for 2 classes"),
+    ],
+)
+def test_bars_errors(p: object, q: object, labels: list[str] | None, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        distribution_bars(p, q, labels=labels)
+    assert str(caught.value) == message
+
+
+def test_format_number() -> None:
+    assert [format_number(v) for v in (0.5, 1 / 3, 0.0, 2e-5, math.inf)] == [
+        "0.500", "0.333", "0.000", "2.0e-05", "inf"]
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def test_render_chart_from_numpy_arrays() -> None:
+    x = np.linspace(0.0, 1.0, 11)
+    chart = Chart("Straight", "x axis", "y axis", [Series("y = 2x", x, 2 * x)], legend="none")
+    text = render_chart(chart, width=40, height=12)
+    lines = text.splitlines()
+    assert lines[0].strip() == "Straight"
+    assert "x axis" in lines[-1] and "y axis" in lines[-1]
+    assert len(lines) == 12 and max(len(line) for line in lines) <= 40
+
+
+def test_long_title_is_cut_not_dropped() -> None:
+    chart = Chart("A title far too long for such a narrow plot", series=[
+        Series("s", [0, 1], [0, 1])], legend="none")
+    first = render_chart(chart, width=30, height=10).splitlines()[0]
+    assert first.strip().startswith("A title") and first.strip().endswith("…")
+
+
+def test_key_uses_the_marker_glyphs() -> None:
+    series = [Series("a", [0], [0]), Series("b", [0], [0], "dot"), Series("c", [0], [0], "+")]
+    assert key(series) == "▚ a  • b  + c"
+
+
+def test_save_chart_returns_the_format(tmp_path: Path) -> None:
+    chart = Chart("Saved", series=[Series("s", [0, 1], [1, 0])])
+    assert save_chart(chart, tmp_path / "a.HTML") == "HTML"
+    assert save_chart(chart, tmp_path / "a.txt") == "text"
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8").splitlines()[0].strip().startswith(
+        "Saved")
