@@ -142,6 +142,13 @@ def test_compare_with_labels_fractions_and_bits() -> None:
     assert any(line.split() == ["cat", "dog", "bird"] for line in out.splitlines())
 
 
+def test_compare_reads_a_file(tmp_path: Path) -> None:
+    (tmp_path / "q.txt").write_text("0.5 0.5\n", encoding="utf-8")
+    out = _plot("compare", "1/4,3/4", f"@{tmp_path / 'q.txt'}")
+    h, ce = _h([0.25, 0.75]), _ce([0.25, 0.75], [0.5, 0.5])
+    assert f"H(P) = {h:.3f}, H(P,Q) = {ce:.3f}, KL = {ce - h:.3f} nats" in out
+
+
 def test_compare_normalize() -> None:
     out = _plot("compare", "2,3,5", "1,2,7", "--normalize")
     h, ce = _h([0.2, 0.3, 0.5]), _ce([0.2, 0.3, 0.5], [0.1, 0.2, 0.7])
@@ -164,6 +171,8 @@ def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
         (["compare", "0.2,0.8", "0.5,0.25,0.25"], "P has 2 values but Q has 3"),
         (["compare", "0.2,0.3", "0.5,0.5"], "P sums to 0.5, not 1 (use --normalize to rescale it)"),
         (["compare", "0.2,abc", "0.5,0.5"], None),
+        (["compare", "0.2,0.8;0.5,0.5", "0.5,0.5"],
+         "plot compare draws one distribution, but P has 2 rows"),
         (["compare", "0.2,0.8", "0.5,0.5", "--labels", "a"],
          "Invalid value for '--labels': 1 names given for 2 classes. "
          "See 'xent plot compare --help'."),

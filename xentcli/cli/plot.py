@@ -346,8 +346,12 @@ def smoothing(
 
 @plot_app.command("compare")
 def compare(
-    p: Annotated[str, typer.Argument(help="The true distribution P, e.g. 0.2,0.3,0.5.")],
-    q: Annotated[str, typer.Argument(help="The predicted distribution Q, e.g. 0.1,0.2,0.7.")],
+    p: Annotated[
+        str, typer.Argument(help="The true distribution P: 0.2,0.3,0.5, @file or - (stdin).")
+    ],
+    q: Annotated[
+        str, typer.Argument(help="The predicted distribution Q: 0.1,0.2,0.7, @file or -.")
+    ],
     labels: Annotated[
         str | None,
         typer.Option("--labels", "-l", help="Class names, comma-separated (e.g. cat,dog,bird)."),
@@ -405,21 +409,14 @@ def compare(
 
 
 def _vector(text: str, name: str) -> list[float]:
-    """``0.2,0.3,0.5``, ``"0.2 0.3 0.5"``, ``"[0.2, 0.3, 0.5]"`` or fractions (``1/6``)."""
-    from fractions import Fraction
-
+    """One distribution, typed (``0.2,0.3,0.5``, ``1/6``, ``[..]``) or read (``@file``, ``-``)."""
+    from xentcli.cli.inputs import parse_vector
     from xentcli.errors import InputError
 
-    items = text.strip().strip("[]").replace(",", " ").split()
-    if not items:
-        raise InputError(f"{name} is empty; give numbers like 0.2,0.3,0.5")
-    values: list[float] = []
-    for i, item in enumerate(items):
-        try:
-            values.append(float(Fraction(item)) if "/" in item else float(item))
-        except (ValueError, ZeroDivisionError):
-            raise InputError(f"{name} has {item!r} at index {i}, which is not a number") from None
-    return values
+    values = parse_vector(text, name).values
+    if values.ndim > 1:
+        raise InputError(f"plot compare draws one distribution, but {name} has {len(values)} rows")
+    return [float(v) for v in values.reshape(-1)]
 
 
 def _rescaled(values: list[float], name: str) -> list[float]:
