@@ -366,3 +366,12 @@ def test_save_chart_returns_the_format(tmp_path: Path) -> None:
     assert save_chart(chart, tmp_path / "a.txt") == "text"
     assert (tmp_path / "a.txt").read_text(encoding="utf-8").splitlines()[0].strip().startswith(
         "Saved")
+
+
+def test_an_old_plotext_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    monkeypatch.setitem(sys.modules, "plotext", types.SimpleNamespace(__version__="5.2.8"))
+    result = runner.invoke(app, ["plot", "entropy", *SIZE])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: plotting needs plotext 6.1 or newer, found 5.2.8\n"

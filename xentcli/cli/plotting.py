@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xentcli.errors import InputError
+from xentcli.errors import InputError, XentError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -308,6 +308,10 @@ def _build(charts: Sequence[Chart], width: int, height: int, colour: bool) -> An
     """Draw the charts, stacked top to bottom, and return plotext's built matrix."""
     import plotext
 
+    if not hasattr(plotext, "figure"):
+        # plotext 5 had another API (plt.plot, plt.build); say so instead of a traceback.
+        found = getattr(plotext, "__version__", "an older version")
+        raise XentError(f"plotting needs plotext 6.1 or newer, found {found}")
     fig = plotext.figure
     # plotext keeps one global figure: start from a clean one every time.
     fig.clear()
