@@ -1,0 +1,537 @@
+"""``--explain``: a calculator result worked out the way one writes it on a whiteboard.
+
+:func:`explanation` turns an :class:`~xentcli.cli.calc_run.Outcome` (with its
+breakdown) into plain lines of at most 80 characters: the formula, how the
+inputs are prepared (class index to one-hot, label smoothing, softmax of logits,
+clipping, weights), every term with its numbers, the sum with its unit, and the
+reduction over rows. The numbers come from the breakdown; the final value is
+the core's own result.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xentcli.cli.calc_render import fmt, singular
+from xentcli.core.breakdown import Breakdown, log_name
+
+if TYPE_CHECKING:
+    from xentcli.cli.calc_run import Outcome
+
+WIDTH = 80
+#: Per-class lines shown for one row; beyond, only the non-zero terms (up to this many).
+MAX_TERMS = 12
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def vector(label: str, values: Any, indent: int = 2) -> list[str]:
+    """``label = [a, b, c]``, wrapped to the width.
+
+    >>> vector("q", [0.1, 0.2])
+    ['  q = [0.1, 0.2]']
+    """
+    text = "[" + ", ".join(fmt(v) for v in np.asarray(values).reshape(-1)) + "]"
+    first = " " * indent + f"{label} = "
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first, subsequent_indent=" " * len(first),
+        break_on_hyphens=False,
+    )
+
+
+def total(symbol: str, parts: Sequence[float], result: float, unit: str) -> str:
+    """``H = 0.1 + 0.2 - 0.05 = 0.25 nats``, or a short form when it would not fit.
+
+    >>> total("H", [0.1, -0.05], 0.05, "nats")
+    'H = 0.1 - 0.05 = 0.05 nats'
+    """
+    unit = f" {unit}" if unit else ""
+    if len(parts) == 1:
+        return f"{symbol} = {fmt(result)}{unit}"
+    expr = fmt(parts[0])
+    for part in parts[1:]:
+        text = fmt(part)
+        expr += f" - {text[1:]}" if text.startswith("-") else f" + {text}"
+    line = f"{symbol} = {expr} = {fmt(result)}{unit}"
+    if len(line) <= WIDTH:
+        return line
+    return f"{symbol} = sum of the {len(parts)} terms = {fmt(result)}{unit}"
+
+
+def _paren(value: float) -> str:
+    """A number inside an expression: negative numbers in parentheses."""
+    text = fmt(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _shown(terms: Any) -> tuple[list[int], int]:
+    """Which classes get a line: all of a short row, else the non-zero terms."""
+    k = len(terms)
+    if k <= MAX_TERMS:
+        return list(range(k)), 0
+    nonzero = [i for i in range(k) if terms[i] != 0][:MAX_TERMS]
+    return nonzero, k - len(nonzero)
+
+
+def _rows_header(outcome: Outcome, r: int) -> list[str]:
+    b = outcome.breakdown
+    assert b is not None
+    if b.terms.shape[0] == 1 and not outcome.partial:
+        return []
+    n = _n_rows(outcome)
+    return ["", f"Row {r} (of {n}):"]
+
+
+def _n_rows(outcome: Outcome) -> int:
+    values = outcome.main.values
+    return 1 if values.ndim < 2 else int(values.shape[0])
+
+
+# ------------------------------------------------------------ preparing the inputs
+
+
+def _target_steps(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    lines: list[str] = []
+    k = b.terms.shape[1]
+    if b.labels is not None:
+        label = int(b.labels[r])
+        lines.append(f"TARGET is class index {label}: y is one-hot, y_{label} = 1, the rest 0.")
+    elif outcome.options.get("normalize"):
+        raw = np.asarray(outcome.inputs["target"].values).reshape(-1, k)[r]
+        lines.append(f"--normalize: TARGET divided by its sum {fmt(raw.sum())}.")
+        prepared = b.target if b.raw_target is None else b.raw_target
+        assert prepared is not None
+        lines += vector("y", prepared[r])
+    smoothing = outcome.options.get("label_smoothing") or 0.0
+    if smoothing and b.target is not None:
+        lines.append(
+            f"Label smoothing ε = {fmt(smoothing)} over K = {k} classes: "
+            f"y_i = (1 - ε) · y_i + ε/K"
+        )
+        lines += vector("y", b.target[r])
+    return lines
+
+
+def _softmax_steps(z: Any, what: str) -> list[str]:
+    """The softmax of one row of logits, step by step (compact)."""
+    z = np.asarray(z, dtype=np.float64)
+    top = float(z.max())
+    shifted = np.exp(z - top)
+    norm = float(shifted.sum())
+    lines = [f"{what} holds logits; softmax first, shifted by max z = {fmt(top)}:"]
+    lines.append("  q_i = exp(z_i - max z) / Σ_j exp(z_j - max z)")
+    lines += vector("z", z)
+    lines += vector(f"exp(z - {fmt(top)})", shifted)
+    lines.append(f"  Σ = {fmt(norm)}")
+    lines += vector("q", shifted / norm)
+    lines.append(
+        f"  (the code uses ln q_i = z_i - logsumexp(z), logsumexp(z) = "
+        f"{fmt(top)} + ln {fmt(norm)} = {fmt(top + np.log(norm))})"
+    )
+    return lines
+
+
+def _prediction_steps(outcome: Outcome, b: Breakdown, r: int, what: str = "PRED") -> list[str]:
+    lines: list[str] = []
+    if b.logits is not None:
+        lines += _softmax_steps(b.logits[r], what)
+    elif outcome.options.get("normalize"):
+        key = "q" if what == "Q" else "pred"
+        raw = np.asarray(outcome.inputs[key].values).reshape(-1, b.terms.shape[1])[r]
+        lines.append(f"--normalize: {what} divided by its sum {fmt(raw.sum())}.")
+    eps = outcome.options.get("eps")
+    if eps is not None and b.prob is not None:
+        lines.append(f"--eps {fmt(eps)}: each q_i clipped to [{fmt(eps)}, 1 - {fmt(eps)}]")
+        lines += vector("q", b.prob[r])
+    return lines
+
+
+def _unit_note(b: Breakdown) -> list[str]:
+    return _unit_note_from(b.ln_base, b.unit)
+
+
+# --------------------------------------------------------------------- measures
+
+
+def _entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    log = log_name(b.ln_base)
+    lines = []
+    if outcome.options.get("normalize"):
+        raw = np.asarray(outcome.inputs["p"].values).reshape(-1, b.terms.shape[1])[r]
+        lines.append(f"--normalize: P divided by its sum {fmt(raw.sum())}.")
+        lines += vector("p", b.target[r] if b.target is not None else raw)
+    assert b.target is not None
+    shown, rest = _shown(b.terms[r])
+    for i in shown:
+        p = b.target[r, i]
+        if p == 0:
+            lines.append(f"  i={i}:  p_i = 0, and 0 · {log} 0 = 0")
+        else:
+            lines.append(f"  i={i}:  -{fmt(p)} · {log} {fmt(p)} = {fmt(b.terms[r, i])}")
+    lines += _rest(rest)
+    k = b.terms.shape[1]
+    lines.append(total("H(P)", b.terms[r].tolist(), b.rows[r], b.unit))
+    if k > 1:
+        bound = np.log(k) / b.ln_base
+        lines.append(
+            f"The most it can be for {k} classes is {log} {k} = {fmt(bound)} {b.unit} "
+            "(all equally likely)."
+        )
+    return lines
+
+
+def _rest(rest: int) -> list[str]:
+    return [f"  ... {rest} more classes with a term of 0"] if rest else []
+
+
+def _cross_entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    log = log_name(b.ln_base)
+    lines = _target_steps(outcome, b, r) + _prediction_steps(outcome, b, r)
+    assert b.target is not None and b.prob is not None
+    weighted = b.weights is not None
+    if weighted:
+        lines += vector("Class weights w", b.weights, indent=0)
+    lines.append(f"Terms -{'w_i · ' if weighted else ''}y_i · {log} q_i:")
+    shown, rest = _shown(b.terms[r])
+    for i in shown:
+        y, q = b.target[r, i], b.prob[r, i]
+        w = f"{fmt(b.weights[i])} · " if b.weights is not None else ""
+        if y == 0:
+            lines.append(f"  i={i}:  y_i = 0, so the term is 0")
+        else:
+            lines.append(f"  i={i}:  -{w}{fmt(y)} · {log} {fmt(q)} = {fmt(b.terms[r, i])}")
+    lines += _rest(rest)
+    lines.append(total("H", b.terms[r].tolist(), b.rows[r], b.unit))
+    if b.raw_target is None and np.count_nonzero(b.target[r]) == 1 and not weighted:
+        true = int(np.flatnonzero(b.target[r])[0])
+        if b.target[r, true] == 1:
+            lines.append(
+                f"With a one-hot target only the true class counts: H = -{log} q_{true}."
+            )
+    return lines
+
+
+def _kl(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    log = log_name(b.ln_base)
+    lines = _prediction_steps(outcome, b, r, "Q")
+    assert b.target is not None and b.prob is not None and b.reference is not None
+    lines.append(f"Terms p_i · {log}(p_i / q_i):")
+    shown, rest = _shown(b.terms[r])
+    for i in shown:
+        p, q = b.target[r, i], b.prob[r, i]
+        if p == 0:
+            lines.append(f"  i={i}:  p_i = 0, so the term is 0")
+        else:
+            lines.append(f"  i={i}:  {fmt(p)} · {log}({fmt(p)} / {fmt(q)}) = {fmt(b.terms[r, i])}")
+    lines += _rest(rest)
+    lines.append(total("D_KL", b.terms[r].tolist(), b.rows[r], b.unit))
+    h_p, h_pq = b.reference[0, r], b.reference[1, r]
+    lines += [
+        "Check with the identity D_KL(P || Q) = H(P, Q) - H(P):",
+        f"  H(P, Q) = -Σ p_i · {log} q_i = {fmt(h_pq)} {b.unit}",
+        f"  H(P)    = -Σ p_i · {log} p_i = {fmt(h_p)} {b.unit}",
+        f"  H(P, Q) - H(P) = {fmt(h_pq)} - {_paren(h_p)} = {fmt(h_pq - h_p)} {b.unit}",
+        "D_KL >= 0, with 0 only when Q = P; it is not symmetric in P and Q.",
+    ]
+    return lines
+
+
+def _bce(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    log = log_name(b.ln_base)
+    assert b.target is not None and b.prob is not None and b.weights is not None
+    lines = []
+    if b.logits is not None:
+        lines.append("PRED holds logits x: p = sigmoid(x) = 1 / (1 + exp(-x)) per label")
+        lines += vector("p", b.prob[r])
+        lines.append("  (the code uses -ln p = softplus(-x), -ln(1 - p) = softplus(x))")
+    eps = outcome.options.get("eps")
+    if eps is not None:
+        lines.append(f"--eps {fmt(eps)}: each p clipped to [{fmt(eps)}, 1 - {fmt(eps)}]")
+    for j in range(min(b.terms.shape[1], MAX_TERMS)):
+        y, p, w = b.target[r, j], b.prob[r, j], b.weights[j]
+        wy = f"{fmt(w)} · " if w != 1 else ""
+        pos = f"{wy}{fmt(y)} · {log} {fmt(p)}" if y != 1 else f"{wy}{log} {fmt(p)}"
+        neg = f"{fmt(1 - y)} · {log}(1 - {fmt(p)})" if y != 0 else f"{log}(1 - {fmt(p)})"
+        if y == 1:
+            expr = f"-{pos}"
+        elif y == 0:
+            expr = f"-{neg}"
+        else:
+            expr = f"-[{pos} + {neg}]"
+        lines.append(f"  j={j}:  y = {fmt(y)}, p = {fmt(p)}:  {expr} = {fmt(b.terms[r, j])}")
+    if b.terms.shape[1] > MAX_TERMS:
+        lines.append(f"  ... {b.terms.shape[1] - MAX_TERMS} more labels")
+    return lines
+
+
+def _focal(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    log = log_name(b.ln_base)
+    gamma = outcome.options["gamma"]
+    lines = _target_steps(outcome, b, r) + _prediction_steps(outcome, b, r)
+    assert b.target is not None and b.prob is not None and b.factor is not None
+    if b.weights is not None:
+        lines += vector("α", b.weights, indent=0)
+    a = "α_i · " if b.weights is not None else ""
+    lines.append(f"Terms -{a}y_i · (1 - q_i)^γ · {log} q_i, with γ = {fmt(gamma)}:")
+    shown, rest = _shown(b.terms[r])
+    for i in shown:
+        y, q = b.target[r, i], b.prob[r, i]
+        if y == 0:
+            lines.append(f"  i={i}:  y_i = 0, so the term is 0")
+            continue
+        alpha = f"{fmt(b.weights[i])} · " if b.weights is not None else ""
+        lines.append(
+            f"  i={i}:  -{alpha}{fmt(y)} · (1 - {fmt(q)})^{fmt(gamma)} · {log} {fmt(q)}"
+            f" = {fmt(b.terms[r, i])}"
+        )
+        lines.append(f"        (the factor (1 - q_i)^γ = {fmt(b.factor[r, i])})")
+    lines += _rest(rest)
+    lines.append(total("FL", b.terms[r].tolist(), b.rows[r], b.unit))
+    assert b.log_prob is not None
+    weights = b.weights if b.weights is not None else 1.0
+    plain = float(np.where(b.target[r] != 0, -b.target[r] * weights * b.log_prob[r], 0).sum())
+    lines.append(
+        f"Without the factor (γ = 0) it is the cross-entropy, {fmt(plain / b.ln_base)} "
+        f"{b.unit}: (1 - q)^γ shrinks the loss of classes predicted well."
+    )
+    return lines
+
+
+def _softmax(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    assert b.logits is not None and b.target is not None and b.prob is not None
+    z = b.logits[r]
+    top = float(z.max())
+    norm = float(b.rows[r])
+    lines = [
+        f"Subtract max z = {fmt(top)} first: the result is the same, and exp cannot overflow.",
+    ]
+    shown = range(min(len(z), MAX_TERMS))
+    for i in shown:
+        lines.append(f"  i={i}:  exp({fmt(z[i])} - {_paren(top)}) = {fmt(b.target[r, i])}")
+    lines.append(f"  Σ = {fmt(norm)}")
+    if outcome.measure == "log-softmax":
+        lse = top + np.log(norm)
+        lines.append(
+            f"logsumexp(z) = max z + ln Σ = {fmt(top)} + ln {fmt(norm)} = {fmt(lse)}"
+        )
+        lines.append("ln q_i = z_i - logsumexp(z):")
+        assert b.log_prob is not None
+        for i in shown:
+            lines.append(f"  i={i}:  {fmt(z[i])} - {_paren(lse)} = {fmt(b.log_prob[r, i])}")
+    else:
+        lines.append("q_i = exp(z_i - max z) / Σ:")
+        for i in shown:
+            lines.append(f"  i={i}:  {fmt(b.target[r, i])} / {fmt(norm)} = {fmt(b.prob[r, i])}")
+    if len(z) > MAX_TERMS:
+        lines.append(f"  ... {len(z) - MAX_TERMS} more classes")
+    return lines
+
+
+def _grad(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
+    assert b.logits is not None
+    lines = _target_steps(outcome, b, r) + _softmax_steps(b.logits[r], "Z")[1:-1]
+    assert b.target is not None and b.prob is not None and b.row_weight is not None
+    weighted = b.weights is not None
+    if weighted:
+        lines += vector("Class weights w", b.weights, indent=0)
+        lines.append(f"Σ_j w_j · y_j = {fmt(b.row_weight[r])}")
+    scale = "" if b.ln_base == 1 else f" (divided by ln {log_name(b.ln_base)[3:]} for {b.unit})"
+    for i in range(min(b.terms.shape[1], MAX_TERMS)):
+        q, y = b.prob[r, i], b.target[r, i]
+        if weighted:
+            assert b.weights is not None
+            expr = f"{fmt(b.row_weight[r])} · {fmt(q)} - {fmt(b.weights[i])} · {fmt(y)}"
+        else:
+            expr = f"{fmt(q)} - {fmt(y)}"
+        lines.append(f"  i={i}:  {expr} = {fmt(b.terms[r, i])}")
+    if scale:
+        lines.append(f"  {scale.strip()}")
+    return lines
+
+
+_HEADERS: dict[str, Callable[[Outcome, Breakdown], list[str]]] = {
+    "entropy": lambda o, b: [
+        f"Entropy  H(P) = -Σ p_i · {log_name(b.ln_base)} p_i   (0 · log 0 = 0)"
+    ],
+    "cross-entropy": lambda o, b: [
+        f"Cross-entropy  H(y, q) = -Σ {'w_i · ' if b.weights is not None else ''}"
+        f"y_i · {log_name(b.ln_base)} q_i   (y = TARGET, q = PRED)"
+    ],
+    "kl": lambda o, b: [
+        f"KL divergence  D_KL(P || Q) = Σ p_i · {log_name(b.ln_base)}(p_i / q_i)"
+    ],
+    "bce": lambda o, b: [
+        "Binary cross-entropy, one term per label (y = TARGET, p = PRED):",
+        f"  l = -[{'w · ' if np.any(b.weights != 1) else ''}y · {log_name(b.ln_base)} p"
+        f" + (1 - y) · {log_name(b.ln_base)}(1 - p)]",
+    ],
+    "focal": lambda o, b: [
+        f"Focal loss  FL = -Σ {'α_i · ' if b.weights is not None else ''}y_i · (1 - q_i)^γ"
+        f" · {log_name(b.ln_base)} q_i   (y = TARGET, q = PRED)"
+    ],
+    "softmax": lambda o, b: ["Softmax  q_i = exp(z_i) / Σ_j exp(z_j)"],
+    "log-softmax": lambda o, b: ["Log-softmax  ln q_i = z_i - ln Σ_j exp(z_j)"],
+    "grad": lambda o, b: [
+        "Gradient of the cross-entropy with respect to the logits:",
+        "  dH/dz_i = q_i - y_i, with q = softmax(z)"
+        if b.weights is None
+        else "  dH/dz_i = (Σ_j w_j y_j) · q_i - w_i · y_i, with q = softmax(z)",
+    ],
+}
+
+_BODIES: dict[str, Callable[[Outcome, Breakdown, int], list[str]]] = {
+    "entropy": _entropy,
+    "cross-entropy": _cross_entropy,
+    "kl": _kl,
+    "bce": _bce,
+    "focal": _focal,
+    "softmax": _softmax,
+    "log-softmax": _softmax,
+    "grad": _grad,
+}
+
+
+def _reduction(outcome: Outcome, b: Breakdown) -> list[str]:
+    """How the rows combine into the result (the core's value)."""
+    value = outcome.value
+    n = _n_rows(outcome)
+    unit = f" {outcome.unit}" if outcome.unit and not outcome.is_list else ""
+    how = outcome.reduction
+    if outcome.measure == "bce":
+        count = int(np.asarray(outcome.main.values).size)
+        if how == "none" or count == 1:
+            return []
+        parts = b.terms.reshape(-1).tolist()
+        if how == "sum":
+            return [total(f"sum over the {count} labels", parts, value, outcome.unit or "")]
+        if outcome.partial or len(parts) > 8:
+            return [f"mean over the {count} labels = {fmt(value)}{unit}"]
+        expr = " + ".join(_paren(t) for t in parts)
+        line = f"mean over the {count} labels = ({expr}) / {count} = {fmt(value)}{unit}"
+        short = f"mean over the {count} labels = {fmt(value)}{unit}"
+        return [line if len(line) <= WIDTH else short]
+    if how in (None, "none"):
+        return []
+    if outcome.measure == "grad":
+        return _grad_reduction(outcome, b, n)
+    weighted = b.row_weight is not None and outcome.measure == "cross-entropy"
+    if n == 1 and not (weighted and how == "mean"):
+        return []
+    lines = [""] if n > 1 else []
+    rows = b.rows.tolist()
+    if how == "sum":
+        if outcome.partial:
+            lines.append(f"sum over the {n} rows = {fmt(value)}{unit}")
+        else:
+            lines.append(total(f"sum over the {n} rows", rows, value, outcome.unit or ""))
+    elif weighted and b.row_weight is not None:
+        lines.append("With weights the mean is weighted: Σ_n H_n / Σ_n Σ_i w_i · y_ni")
+        if outcome.partial:
+            lines.append(f"  = {fmt(value)}{unit}")
+        else:
+            top = " + ".join(_paren(v) for v in rows)
+            bottom = " + ".join(fmt(v) for v in b.row_weight.tolist())
+            lines.append(f"  = ({top}) / ({bottom}) = {fmt(value)}{unit}")
+    elif outcome.partial:
+        lines.append(f"mean over the {n} rows = {fmt(value)}{unit}")
+    else:
+        expr = " + ".join(_paren(v) for v in rows)
+        line = f"mean over the {n} rows = ({expr}) / {n} = {fmt(value)}{unit}"
+        short = f"mean over the {n} rows = {fmt(value)}{unit}"
+        lines.append(line if len(line) <= WIDTH else short)
+    return lines
+
+
+def _grad_reduction(outcome: Outcome, b: Breakdown, n: int) -> list[str]:
+    if outcome.reduction == "mean":
+        denominator = "the rows' total weight" if b.weights is not None else f"{n} rows"
+        return ["", f"--reduction mean: each row's gradient divided by {denominator}."]
+    return []
+
+
+def explanation(outcome: Outcome) -> list[str]:
+    """The worked solution as lines of at most 80 characters (with the result last)."""
+    if outcome.measure == "surprisal":
+        return _surprisal(outcome)
+    b = outcome.breakdown
+    assert b is not None
+    lines = _HEADERS[outcome.measure](outcome, b) + _unit_note(b)
+    for r in range(b.terms.shape[0]):
+        lines += _rows_header(outcome, r) + _BODIES[outcome.measure](outcome, b, r)
+    if outcome.partial:
+        first, last = b.terms.shape[0], _n_rows(outcome) - 1
+        rows = f"row {first} is" if first == last else f"rows {first} to {last} are"
+        lines += ["", f"({rows} computed the same way)"]
+    lines += _reduction(outcome, b)
+    lines.append(_result_line(outcome))
+    return _fit(lines)
+
+
+def _fit(lines: list[str]) -> list[str]:
+    """Wrap any line wider than the width, keeping its indent (plus two)."""
+    out: list[str] = []
+    for text in lines:
+        for line in singular(text).split("\n"):
+            if len(line) <= WIDTH:
+                out.append(line)
+                continue
+            indent = " " * (len(line) - len(line.lstrip()) + 2)
+            out += textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
+    return out
+
+
+def _result_line(outcome: Outcome) -> str:
+    value = np.asarray(outcome.value)
+    unit = f" {outcome.unit}" if outcome.unit else ""
+    if value.ndim == 0:
+        return f"Result: {outcome.symbol} = {fmt(value)}{unit}"
+    if value.ndim == 1 and value.size <= MAX_TERMS:
+        if outcome.measure == "grad" and outcome.unit:
+            unit = f" (loss in {outcome.unit})"
+        return "\n".join(vector(f"Result: {outcome.symbol}", value, indent=0)) + unit
+    return f"Result: {outcome.symbol}, shape {tuple(value.shape)} (use -q or --json for all)"
+
+
+def _surprisal(outcome: Outcome) -> list[str]:
+    from xentcli.core import resolve_base
+
+    unit = outcome.unit or ""
+
+    ln_base, _ = resolve_base(outcome.base or "e")
+    log = log_name(ln_base)
+    p = np.asarray(outcome.inputs["p"].values).reshape(-1)
+    s = np.asarray(outcome.value, dtype=np.float64).reshape(-1)
+    lines = [f"Surprisal  I(p) = -{log} p: the rarer the outcome, the bigger the surprise"]
+    lines += _unit_note_from(ln_base, unit)
+    for i in range(min(p.size, MAX_TERMS)):
+        note = "  (an impossible outcome)" if p[i] == 0 else ""
+        lines.append(f"  -{log} {fmt(p[i])} = {fmt(s[i])} {unit}{note}")
+    if p.size > MAX_TERMS:
+        lines.append(f"  ... {p.size - MAX_TERMS} more")
+    lines.append(_result_line(outcome))
+    return _fit(lines)
+
+
+def _unit_note_from(ln_base: float, unit: str) -> list[str]:
+    log = log_name(ln_base)
+    if log == "ln":
+        return []
+    return [f"({log} x = ln x / ln {log[3:].lstrip('_')}: results in {unit})"]
+
+
+def write_explanation(outcome: Outcome) -> None:
+    """Print the worked solution; the result line in bold."""
+    from rich.text import Text
+
+    from xentcli.cli.console import out_console
+
+    console = out_console()
+    lines = explanation(outcome)
+    for i, line in enumerate(lines):
+        style = "bold" if i == len(lines) - 1 and line.startswith("Result") else ""
+        console.print(Text(line, style=style), soft_wrap=True)

@@ -1,0 +1,255 @@
+"""Showing a calculator result: the human view (Rich), ``--json`` and ``-q``.
+
+``-q`` and ``--json`` write plain text to stdout and never import Rich; the
+human view goes through :func:`xentcli.cli.console.out_console`, which drops
+colour when stdout is not a terminal or ``NO_COLOR`` is set.
+
+JSON is strict (RFC 8259): an infinite value is written as the string
+``"Infinity"`` or ``"-Infinity"``, which ``float()`` reads back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xentcli.cli.inputs import json_numbers
+from xentcli.core.breakdown import log_name
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from xentcli.cli.calc_run import Outcome
+
+#: Rows shown by the human view before it points to -q / --json.
+SHOWN_ROWS = 20
+#: Longest list that gets a per-class table.
+TABLE_CLASSES = 12
+
+
+def fmt(value: Any, digits: int = 6) -> str:
+    """A number for people: 6 significant digits, ``inf``, and ``0`` for zero.
+
+    >>> [fmt(v) for v in (0.35667494393873245, 1.0, -0.0, 1e-9, float("-inf"))]
+    ['0.356675', '1', '0', '1e-09', '-inf']
+    """
+    number = float(value)
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    if number == 0:
+        return "0"
+    return f"{number:.{digits}g}"
+
+
+_ONE_UNIT = re.compile(r"(?<![\w.])(-?1 (?:nat|bit|ban|base-\S+ unit))s\b")
+
+
+def singular(text: str) -> str:
+    """``1 bits`` reads as ``1 bit`` (also nats, bans, base-b units).
+
+    >>> singular("2 bits, 1 bits, 0.1 bits")
+    '2 bits, 1 bit, 0.1 bits'
+    """
+    return _ONE_UNIT.sub(r"\1", text)
+
+
+def quiet_number(value: Any) -> str:
+    """A number for scripts: the shortest text that ``float()`` reads back exactly.
+
+    >>> [quiet_number(v) for v in (0.1, float("inf"), np.float32(0.5))]
+    ['0.1', 'inf', '0.5']
+    """
+    return repr(float(value))
+
+
+def write_quiet(outcome: Outcome) -> None:
+    """The bare value: one number; a list space-separated; a batch one row per line."""
+    value = np.asarray(outcome.value, dtype=np.float64)
+    if value.ndim == 0:
+        sys.stdout.write(quiet_number(value) + "\n")
+    else:
+        rows = value.reshape(-1, value.shape[-1]) if value.ndim > 1 else value.reshape(1, -1)
+        sys.stdout.writelines(" ".join(map(quiet_number, row)) + "\n" for row in rows)
+    sys.stdout.flush()
+
+
+def json_object(outcome: Outcome) -> dict[str, Any]:
+    """The result as a JSON-ready dict (see the module docstring for infinities)."""
+    obj: dict[str, Any] = {"measure": outcome.measure, "value": json_numbers(outcome.value)}
+    if outcome.unit is not None:
+        obj["unit"] = outcome.unit
+        obj["base"] = outcome.base
+    if outcome.reduction is not None:
+        obj["reduction"] = outcome.reduction
+    inputs: dict[str, Any] = {}
+    for name, vector in outcome.inputs.items():
+        if name == "target" and outcome.class_indices:
+            indices = np.asarray(outcome.target)
+            inputs[name] = int(indices) if indices.ndim == 0 else (
+                vector.echo() if not vector.from_text and indices.size > 1000
+                else [int(i) for i in indices]
+            )
+        else:
+            inputs[name] = vector.echo()
+    obj["inputs"] = inputs
+    if outcome.options:
+        obj["options"] = {
+            key: (value.echo() if hasattr(value, "echo") else value)
+            for key, value in outcome.options.items()
+        }
+    b = outcome.breakdown
+    if b is not None and not outcome.is_list and b.terms.shape[0] == 1:
+        obj["terms"] = json_numbers(b.terms[0])
+    return obj
+
+
+def write_json(outcome: Outcome) -> None:
+    """One strict JSON object on one line."""
+    text = json.dumps(json_object(outcome), allow_nan=False, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------- human view
+
+
+def headline(outcome: Outcome) -> Text:
+    """``cross-entropy  H(TARGET, PRED) = 0.356675 nats``, the value in bold."""
+    from rich.text import Text
+
+    line = Text(f"{outcome.title}  ")
+    value = np.asarray(outcome.value)
+    line.append(f"{outcome.symbol} = ")
+    unit = f" {outcome.unit}" if outcome.unit else ""
+    line.append(singular(fmt(value) + unit), style="bold")
+    rows = outcome.main.values.shape[0] if outcome.main.values.ndim > 1 else 1
+    if rows > 1 and outcome.reduction in ("mean", "sum"):
+        line.append(f"   ({outcome.reduction} over {rows} rows)", style="dim")
+    return line
+
+
+def _columns(outcome: Outcome) -> tuple[list[str], list[list[float]]]:
+    """Header and columns of the per-class table of a one-row result."""
+    m = outcome.measure
+    if m == "surprisal":
+        from xentcli.core import resolve_base
+
+        log = log_name(resolve_base(outcome.base or "e")[0])
+        p = outcome.inputs["p"].values.reshape(-1).tolist()
+        return ["p_i", f"-{log} p_i"], [p, np.asarray(outcome.value).reshape(-1).tolist()]
+    b = outcome.breakdown
+    assert b is not None
+    log = log_name(b.ln_base)
+    cols: list[tuple[str, Any]] = []
+    if m == "entropy":
+        cols = [("p_i", b.target), (f"-p_i·{log} p_i", b.terms)]
+    elif m in ("softmax", "log-softmax"):
+        cols = [("z_i", b.logits), ("q_i", b.prob)]
+        if m == "log-softmax":
+            cols.append(("ln q_i", b.log_prob))
+    elif m == "kl":
+        cols = [("p_i", b.target)]
+        if b.logits is not None:
+            cols.append(("logit", b.logits))
+        cols += [("q_i", b.prob), (f"p_i·{log}(p_i/q_i)", b.terms)]
+    elif m == "bce":
+        if b.logits is not None:
+            cols.append(("logit", b.logits))
+        cols += [("y", b.target), ("p", b.prob), ("loss", b.terms)]
+    elif m == "grad":
+        cols = [("z_i", b.logits), ("q_i", b.prob), ("y_i", b.target), ("q_i - y_i", b.terms)]
+    else:  # cross-entropy, focal
+        cols = [("y_i", b.target)]
+        if b.logits is not None:
+            cols.append(("z_i", b.logits))
+        cols.append(("q_i", b.prob))
+        if m == "focal":
+            cols.append(("(1-q_i)^γ", b.factor))
+        if b.weights is not None:
+            weights = np.broadcast_to(b.weights, b.terms.shape)
+            cols.append(("α_i" if m == "focal" else "w_i", weights))
+        cols.append(("term", b.terms))
+    return [name for name, _ in cols], [np.asarray(c)[0].tolist() for _, c in cols]
+
+
+def _class_table(outcome: Outcome) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    names, columns = _columns(outcome)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("class", justify="right")
+    for name in names:
+        table.add_column(name, justify="right")
+    for i, row in enumerate(zip(*columns, strict=True)):
+        table.add_row(str(i), *(fmt(v) for v in row))
+    return table
+
+
+def _list_table(values: Any, label: str) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column(label, justify="right")
+    table.add_column("value", justify="right")
+    for i, v in enumerate(values[:SHOWN_ROWS]):
+        table.add_row(str(i), fmt(v))
+    return table
+
+
+def write_human(outcome: Outcome) -> None:
+    """The result for people: the value (or list) with its unit, and a small table."""
+    from rich.text import Text
+
+    from xentcli.cli.console import out_console
+
+    console = out_console()
+    value = np.asarray(outcome.value, dtype=np.float64)
+    unit = f" {outcome.unit}" if outcome.unit else ""
+    if value.ndim == 0:
+        console.print(headline(outcome))
+        if outcome.breakdown is not None and outcome.breakdown.terms.shape[0] == 1:
+            console.print()
+            console.print(_class_table(outcome))
+        return
+    title = Text(f"{outcome.title}  {outcome.symbol}")
+    if outcome.measure == "grad":
+        unit = ""  # a gradient has no unit of its own; the loss has
+    if outcome.is_list and value.ndim == 1:
+        title.append(" = ")
+        title.append(_inline_list(value) + unit, style="bold")
+        if outcome.measure == "grad":
+            title.append(f"   (loss in {outcome.unit})", style="dim")
+        console.print(title, soft_wrap=False)
+        if outcome.breakdown is not None or (
+            outcome.measure == "surprisal" and value.size <= TABLE_CLASSES
+        ):
+            console.print()
+            console.print(_class_table(outcome))
+        return
+    if outcome.is_list:
+        title.append(f"   ({value.shape[0]} rows{', in ' + unit.strip() if unit else ''})",
+                     style="dim")
+        console.print(title)
+        for row in value[:SHOWN_ROWS].reshape(-1, value.shape[-1])[:SHOWN_ROWS]:
+            console.print(_inline_list(row), soft_wrap=False)
+    else:
+        title.append(f"   (one value per row, in {outcome.unit})", style="dim")
+        console.print(title)
+        console.print(_list_table(value.reshape(-1), "row"))
+    if value.shape[0] > SHOWN_ROWS:
+        console.print(
+            f"... {value.shape[0] - SHOWN_ROWS} more rows: use -q or --json to see them all",
+            style="dim", markup=False,
+        )
+
+
+def _inline_list(values: Any) -> str:
+    text = "[" + ", ".join(fmt(v) for v in values) + "]"
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,319 @@
+"""What a ``xent calc`` command does: parse the vectors, call the core, pick the output.
+
+Imported when a calc command runs (it imports numpy and the core). The output
+itself is written by :mod:`xentcli.cli.calc_render` (human view, ``--json``,
+``-q``) and :mod:`xentcli.cli.calc_explain` (``--explain``); ``-q`` and
+``--json`` never load Rich.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import typer
+
+from xentcli.cli.inputs import Vector, parse_vector, target_for
+from xentcli.errors import InputError
+
+if TYPE_CHECKING:
+    from xentcli.core.breakdown import Breakdown
+
+#: Vectors with at most this many classes get a per-class table in the human view.
+TABLE_CLASSES = 12
+#: ``--explain`` works through this many rows of a batch (all rows enter the result).
+EXPLAIN_ROWS = 3
+
+#: Title and symbol of each measure.
+MEASURES: dict[str, tuple[str, str]] = {
+    "entropy": ("entropy", "H(P)"),
+    "surprisal": ("surprisal", "-log p"),
+    "cross-entropy": ("cross-entropy", "H(TARGET, PRED)"),
+    "kl": ("KL divergence", "D_KL(P || Q)"),
+    "bce": ("binary cross-entropy", "BCE(TARGET, PRED)"),
+    "focal": ("focal loss", "FL(TARGET, PRED)"),
+    "softmax": ("softmax", "softmax(Z)"),
+    "log-softmax": ("log-softmax", "log softmax(Z)"),
+    "grad": ("gradient of the cross-entropy", "dH/dZ"),
+}
+#: Measures whose result is a list (one value per element), not a reduced number.
+LIST_MEASURES = {"surprisal", "softmax", "log-softmax", "grad"}
+
+_INFINITE_NOTES = {
+    "cross-entropy": "PRED gives probability 0 to a class that TARGET has",
+    "focal": "PRED gives probability 0 to a class that TARGET has",
+    "kl": "Q gives probability 0 to a class that P has",
+    "bce": "PRED is exactly 0 or 1 where a label says otherwise",
+}
+
+
+@dataclass
+class Outcome:
+    """A computed result and everything needed to show it."""
+
+    measure: str
+    value: Any
+    unit: str | None
+    base: str | None
+    reduction: str | None
+    inputs: dict[str, Vector]
+    options: dict[str, Any]
+    #: The TARGET as given to the core (class indices are 0-d or 1-D integers).
+    target: Any = None
+    breakdown: Breakdown | None = None
+    #: True when the breakdown covers only the first rows of a batch.
+    partial: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return MEASURES[self.measure][0]
+
+    @property
+    def symbol(self) -> str:
+        return MEASURES[self.measure][1]
+
+    @property
+    def is_list(self) -> bool:
+        return self.measure in LIST_MEASURES
+
+    @property
+    def main(self) -> Vector:
+        """The prediction (or the only input): it sets the number of rows and classes."""
+        for name in ("pred", "q", "z", "p"):
+            if name in self.inputs:
+                return self.inputs[name]
+        raise AssertionError("every measure has an input")  # pragma: no cover
+
+    @property
+    def class_indices(self) -> bool:
+        return self.target is not None and np.ndim(self.target) < self.main.values.ndim
+
+
+def _output_mode(args: dict[str, Any]) -> str:
+    chosen = [name for name in ("json", "quiet", "explain") if args.get(name)]
+    if len(chosen) > 1:
+        flags = {"json": "--json", "quiet": "--quiet", "explain": "--explain"}
+        raise typer.BadParameter(
+            f"{' and '.join(flags[c] for c in chosen)} are different outputs: choose one",
+            param_hint=f"'{flags[chosen[0]]}'",
+        )
+    return chosen[0] if chosen else "human"
+
+
+def _parse(text: str | None, name: str) -> Vector | None:
+    return None if text is None else parse_vector(text, name)
+
+
+def _per_class(vector: Vector | None) -> Any:
+    """A per-class option (weights, alpha, pos weight): a number or one per class."""
+    if vector is None:
+        return None
+    return vector.values.reshape(()) if vector.lone else vector.values
+
+
+def _check_stdin(args: dict[str, Any]) -> None:
+    readers = [k for k in ("p", "q", "target", "pred", "z", "weights", "alpha", "pos_weight")
+               if args.get(k) == "-"]
+    if len(readers) > 1:
+        names = " and ".join(_display_name(k) for k in readers)
+        raise InputError(f"only one argument can be read from standard input: {names} are both -")
+
+
+def _display_name(key: str) -> str:
+    if key in ("weights", "alpha", "pos_weight"):
+        return "--" + key.replace("_", "-")
+    return key.upper()
+
+
+def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) -> Outcome:
+    """Run the measure on the parsed inputs; with ``detail``, add a per-class breakdown."""
+    from xentcli import core
+
+    given_base: str | None = args.get("base")
+    base = given_base or "e"
+    unit = None
+    if given_base is not None:
+        _, unit = core.resolve_base(given_base)  # a bad base fails before any file is read
+    _check_stdin(args)
+    reduction: str = args.get("reduction") or "none"
+    options: dict[str, Any] = {}
+    inputs: dict[str, Vector] = {}
+    target: Any = None
+
+    if measure in ("entropy", "surprisal"):
+        p = parse_vector(args["p"], "P")
+        inputs["p"] = p
+        if measure == "entropy":
+            options["normalize"] = args["normalize"]
+            value = core.entropy(p.values, base=base, normalize=args["normalize"],
+                                 reduction=reduction)
+        else:
+            value = core.surprisal(p.values, base=base)
+    elif measure in ("softmax", "log-softmax"):
+        z = parse_vector(args["z"], "Z")
+        inputs["z"] = z
+        value = (core.softmax if measure == "softmax" else core.log_softmax)(z.values)
+    elif measure == "kl":
+        p, q = parse_vector(args["p"], "P"), parse_vector(args["q"], "Q")
+        inputs.update(p=p, q=q)
+        options.update(logits=args["logits"], eps=args["eps"], normalize=args["normalize"])
+        value = core.kl_divergence(p.values, q.values, base=base, from_logits=args["logits"],
+                                   eps=args["eps"], normalize=args["normalize"],
+                                   reduction=reduction)
+    elif measure == "bce":
+        t, pred = parse_vector(args["target"], "TARGET"), parse_vector(args["pred"], "PRED")
+        inputs.update(target=t, pred=pred)
+        pos_weight = _parse(args["pos_weight"], "--pos-weight")
+        options.update(logits=args["logits"], pos_weight=pos_weight, eps=args["eps"])
+        target = t.values
+        value = core.binary_cross_entropy(target, pred.values, base=base,
+                                          from_logits=args["logits"],
+                                          pos_weight=_per_class(pos_weight), eps=args["eps"],
+                                          reduction=reduction)
+    else:  # cross-entropy, focal, grad: a target and a prediction
+        t = parse_vector(args["target"], "TARGET")
+        pred_key = "z" if measure == "grad" else "pred"
+        pred = parse_vector(args[pred_key], pred_key.upper())
+        inputs.update({"target": t, pred_key: pred})
+        target = target_for(t, pred)
+        smoothing = args["label_smoothing"]
+        if measure == "focal":
+            alpha = _parse(args["alpha"], "--alpha")
+            options.update(gamma=args["gamma"], alpha=alpha, logits=args["logits"],
+                           label_smoothing=smoothing, eps=args["eps"],
+                           normalize=args["normalize"])
+            value = core.focal_loss(target, pred.values, gamma=args["gamma"],
+                                    alpha=_per_class(alpha), base=base,
+                                    from_logits=args["logits"], label_smoothing=smoothing,
+                                    eps=args["eps"], normalize=args["normalize"],
+                                    reduction=reduction)
+        else:
+            weights = _parse(args["weights"], "--weights")
+            if measure == "grad":
+                options.update(weights=weights, label_smoothing=smoothing)
+                value = core.cross_entropy_grad(target, pred.values, base=base,
+                                                weights=_per_class(weights),
+                                                label_smoothing=smoothing, reduction=reduction)
+            else:
+                options.update(logits=args["logits"], weights=weights,
+                               label_smoothing=smoothing, eps=args["eps"],
+                               normalize=args["normalize"])
+                value = core.cross_entropy(target, pred.values, base=base,
+                                           from_logits=args["logits"],
+                                           weights=_per_class(weights),
+                                           label_smoothing=smoothing, eps=args["eps"],
+                                           normalize=args["normalize"], reduction=reduction)
+
+    outcome = Outcome(measure, value, unit, given_base, reduction, inputs, options, target)
+    if measure in ("softmax", "log-softmax", "surprisal"):
+        outcome.reduction = None
+    if detail or explain:
+        _add_breakdown(outcome, args, explain=explain)
+    _add_notes(outcome)
+    return outcome
+
+
+def _add_breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool) -> None:
+    """Per-class terms for a table (one short row) or for --explain (the first rows)."""
+    from xentcli.core import breakdown as bd
+
+    main = outcome.main.values
+    k = main.shape[-1] if main.ndim else 1
+    if main.ndim > 2 or outcome.measure == "surprisal":
+        return
+    rows = 1 if main.ndim < 2 else main.shape[0]
+    if not explain and (rows > 1 or k > TABLE_CLASSES):
+        return
+    keep = slice(0, EXPLAIN_ROWS)
+    outcome.partial = rows > EXPLAIN_ROWS
+
+    def first(x: Any) -> Any:
+        # Only the rows that will be shown: the batch's total comes from the core.
+        arr = np.asarray(x)
+        return arr[keep] if outcome.partial and arr.ndim == main.ndim else arr
+
+    def vec(name: str) -> Any:
+        return first(outcome.inputs[name].values)
+
+    o = outcome.options
+    measure = outcome.measure
+    base = outcome.base or "e"
+    b: Breakdown
+    if measure == "entropy":
+        b = bd.entropy_breakdown(vec("p"), base=base, normalize=o["normalize"], reduction="none")
+    elif measure in ("softmax", "log-softmax"):
+        b = bd.softmax_breakdown(vec("z"))
+    elif measure == "kl":
+        b = bd.kl_breakdown(vec("p"), vec("q"), base=base, from_logits=o["logits"],
+                            eps=o["eps"], normalize=o["normalize"], reduction="none")
+    elif measure == "bce":
+        b = bd.bce_breakdown(first(outcome.target), vec("pred"), base=base,
+                             from_logits=o["logits"], pos_weight=_per_class(o["pos_weight"]),
+                             eps=o["eps"], reduction="none")
+    elif measure == "focal":
+        b = bd.focal_breakdown(first(_target_rows(outcome)), vec("pred"), gamma=o["gamma"],
+                               alpha=_per_class(o["alpha"]), base=base,
+                               from_logits=o["logits"], label_smoothing=o["label_smoothing"],
+                               eps=o["eps"], normalize=o["normalize"], reduction="none")
+    elif measure == "grad":
+        b = bd.grad_breakdown(first(_target_rows(outcome)), vec("z"), base=base,
+                              weights=_per_class(o["weights"]),
+                              label_smoothing=o["label_smoothing"], reduction="none")
+    else:
+        b = bd.cross_entropy_breakdown(
+            first(_target_rows(outcome)), vec("pred"), base=base, from_logits=o["logits"],
+            weights=_per_class(o["weights"]), label_smoothing=o["label_smoothing"],
+            eps=o["eps"], normalize=o["normalize"], reduction="none",
+        )
+    outcome.breakdown = b
+
+
+def _target_rows(outcome: Outcome) -> Any:
+    """The target, sliceable by rows (class indices of a batch are 1-D)."""
+    target = outcome.target
+    if outcome.partial and outcome.class_indices:
+        return np.asarray(target)[:EXPLAIN_ROWS]
+    return target
+
+
+def _add_notes(outcome: Outcome) -> None:
+    value = np.asarray(outcome.value)
+    if not np.isinf(value).any():
+        return
+    if outcome.measure == "surprisal":
+        outcome.notes.append("a probability of 0 has infinite surprisal")
+        return
+    reason = _INFINITE_NOTES.get(outcome.measure)
+    if reason is None:
+        return
+    pred = "Q" if outcome.measure == "kl" else "PRED"
+    outcome.notes.append(
+        f"the result is infinite: {reason}. Use --eps 1e-7 to clip {pred}, "
+        f"or --logits if {pred} holds logits."
+    )
+
+
+def run(measure: str, args: dict[str, Any]) -> None:
+    """Compute ``measure`` and write the chosen output."""
+    mode = _output_mode(args)
+    from xentcli.cli import calc_render
+
+    outcome = compute(measure, args, detail=mode in ("human", "json"), explain=mode == "explain")
+    if mode == "quiet":
+        calc_render.write_quiet(outcome)
+    elif mode == "json":
+        calc_render.write_json(outcome)
+    elif mode == "explain":
+        from xentcli.cli.calc_explain import write_explanation
+
+        write_explanation(outcome)
+    else:
+        calc_render.write_human(outcome)
+        # PLOT: `--plot` (entropy, cross-entropy, kl) draws the distributions here,
+        # under the result, with xentcli.cli.plotting.distribution_bars.
+    for note in outcome.notes:
+        sys.stderr.write(f"Note: {note}\n")
+    sys.stderr.flush()
