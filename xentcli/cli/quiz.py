@@ -34,13 +34,42 @@ class Kind(str, Enum):
 def _open_progress(no_save: bool, review: bool) -> tuple[Recorder, Planner]:
     """Where answers go and who picks the questions: the progress seam.
 
-    For now nothing is saved and questions are picked at random, spread over
-    topics; the progress store replaces this body.
-    """
-    from xentcli.quiz.records import NullRecorder
-    from xentcli.quiz.session import RandomPlanner
+    Answers go to the progress store as they are given; with --no-save nothing
+    is opened, and where the store cannot be written a warning says so and the
+    quiz runs without saving. Questions are picked by spaced repetition from
+    the saved history, except that a --seed without --review ignores the
+    history, so that the same seed always gives the same questions.
 
-    return NullRecorder(), RandomPlanner()
+    Raises:
+        StoreError: the progress file is damaged (it is left untouched).
+    """
+    import importlib
+
+    from rich.markup import escape
+
+    from xentcli.cli.console import err_console
+    from xentcli.quiz.records import NullRecorder
+    from xentcli.quiz.schedule import SpacedPlanner
+    from xentcli.quiz.session import RandomPlanner
+    from xentcli.quiz.store import SaveStatus, open_progress
+
+    if no_save:
+        return NullRecorder(), RandomPlanner()
+    progress = open_progress()
+    if progress.status is SaveStatus.READ_ONLY:
+        err_console().print(f"[yellow]Warning:[/] {escape(progress.warning or '')}.")
+    seeded = False
+    # The running command's own options (Typer vendors click; older ones use it).
+    for name in ("typer._click.globals", "click"):
+        try:
+            context = importlib.import_module(name).get_current_context(silent=True)
+        except ImportError:
+            continue
+        seeded = context is not None and context.params.get("seed") is not None
+        break
+    if seeded and not review:
+        return progress.recorder(), RandomPlanner()
+    return progress.recorder(), SpacedPlanner(progress.reviews)
 
 
 # ---------------------------------------------------------------------- reading

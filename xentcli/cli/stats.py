@@ -1,9 +1,280 @@
-"""`xent stats`: not built yet (see the issue that adds it)."""
+"""`xent stats`: progress per topic, what is due, the streak; export and reset.
+
+Everything is computed by :func:`xentcli.quiz.schedule.summarize` from the
+answers in the progress store; this module only reads, renders and asks. The
+store (and with it sqlite3) is imported inside the command, for start-up speed.
+"""
 
 from __future__ import annotations
 
+import sys
+from datetime import date, datetime, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from xentcli.cli.status import ExitStatus
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from xentcli.quiz.schedule import ProgressSummary
+    from xentcli.quiz.store import Store
+
+_EXPORT_FORMATS = (".csv", ".json")
+_LEVELS = "▁▂▃▄▅▆▇█"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _summary_json(summary: ProgressSummary, path: Path, sessions: int) -> dict[str, Any]:
+    return {
+        "answered": summary.answered,
+        "correct": summary.correct,
+        "skipped": summary.skipped,
+        "accuracy": summary.accuracy,
+        "sessions": sessions,
+        "questions": summary.questions,
+        "due_now": summary.due_now,
+        "mastered": summary.mastered,
+        "streak_days": summary.streak_days,
+        "last_practiced": _iso(summary.last_practiced),
+        "activity": [{"date": day.isoformat(), "answered": n} for day, n in summary.activity],
+        "topics": {
+            t.topic: {
+                "answered": t.answered,
+                "correct": t.correct,
+                "skipped": t.skipped,
+                "accuracy": t.accuracy,
+                "questions": t.questions,
+                "due_now": t.due_now,
+                "mastered": t.mastered,
+                "last_practiced": _iso(t.last_practiced),
+            }
+            for t in summary.topics
+        },
+        "database": str(path),
+    }
+
+
+def sparkline(counts: list[int]) -> str:
+    """One character per day: ``·`` for none, else a bar scaled to the busiest day.
+
+    >>> sparkline([0, 1, 4, 8])
+    '·▁▄█'
+    """
+    top = max(counts, default=0)
+    return "".join(
+        "·" if n == 0 else _LEVELS[max(0, -(-n * len(_LEVELS) // top) - 1)] for n in counts
+    )
+
+
+def _ago(moment: datetime | None, today: date, tz: tzinfo) -> str:
+    if moment is None:
+        return "never"
+    days = (today - moment.astimezone(tz).date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days ago"
+    return moment.astimezone(tz).date().isoformat()
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def _render(console: Console, summary: ProgressSummary, sessions: int, path: Path,
+            tz: tzinfo) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    today = summary.activity[-1][0]
+    plural = "" if sessions == 1 else "s"
+    console.print(
+        f"[bold]{summary.answered}[/] answers, {summary.correct} right "
+        f"({_percent(summary.correct, summary.answered)}), in {sessions} session{plural}. "
+        f"Streak: [bold]{summary.streak_days}[/] day{'' if summary.streak_days == 1 else 's'}."
+    )
+    first, last = summary.activity[0][0], summary.activity[-1][0]
+    counts = [n for _, n in summary.activity]
+    console.print(
+        f"Last {len(counts)} days: {first:%b} {first.day} {sparkline(counts)} "
+        f"{last:%b} {last.day} ({sum(counts)} answers)"
+    )
+    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, show_footer=True)
+    table.add_column("Topic", footer="Total")
+    table.add_column("Answered", justify="right", footer=str(summary.answered))
+    table.add_column("Right", justify="right",
+                     footer=_percent(summary.correct, summary.answered))
+    table.add_column("Last practiced", footer=_ago(summary.last_practiced, today, tz))
+    table.add_column("Due now", justify="right", footer=str(summary.due_now))
+    table.add_column("Mastered", justify="right",
+                     footer=f"{summary.mastered}/{summary.questions}")
+    for t in summary.topics:
+        table.add_row(escape(t.topic), str(t.answered), _percent(t.correct, t.answered),
+                      _ago(t.last_practiced, today, tz), str(t.due_now),
+                      f"{t.mastered}/{t.questions}")
+    console.print()
+    console.print(table)
+    console.print()
+    if summary.due_now:
+        many = "question is" if summary.due_now == 1 else "questions are"
+        console.print(f"{summary.due_now} {many} due for review: [bold]xent quiz --review[/]")
+    else:
+        console.print("Nothing is due for review; [bold]xent quiz[/] brings new questions.")
+    console.print("[dim]Mastered: right four times in a row, each time when due.[/]")
+    console.print(f"[dim]Progress file: {escape(str(path))}[/]")
+
+
+def _export(store: Store | None, target: Path) -> int:
+    import csv
+    import json
+
+    from xentcli.quiz.store import EXPORT_FIELDS
+
+    rows = store.history() if store is not None else iter(())
+    written = 0
+    try:
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            if target.suffix.lower() == ".csv":
+                writer = csv.writer(handle)
+                writer.writerow(EXPORT_FIELDS)
+                for row in rows:
+                    writer.writerow([_csv_cell(row[name]) for name in EXPORT_FIELDS])
+                    written += 1
+            else:
+                handle.write('{"answers": [')
+                for row in rows:
+                    handle.write(",\n  " if written else "\n  ")
+                    handle.write(json.dumps(row, ensure_ascii=False, allow_nan=False))
+                    written += 1
+                handle.write("\n]}\n" if written else "]}\n")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {target}: {exc.strerror or exc}",
+                                 param_hint="'--export'") from None
+    return written
+
+
+def _csv_cell(value: Any) -> str:
+    import json
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _confirmed(console: Console, question: str) -> bool:
+    from rich.markup import escape
+
+    console.print(escape(f"{question} [y/N] "), end="")
+    line = sys.stdin.readline()
+    if not line:
+        console.print()
+    return line.strip().lower() in ("y", "yes")
+
+
+def stats(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the progress as one JSON object.")
+    ] = False,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", metavar="PATH", dir_okay=False,
+                     help="Write every recorded answer to PATH (.csv or .json)."),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete all recorded progress (asks first).")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask before --reset deletes.")
+    ] = False,
+) -> None:
+    """Your progress: per topic, what is due for review, your daily streak.
+
+    A question is due again after a wait that grows each time you get it
+    right when due (now, 1, 3, 7, then 21 days); a wrong answer or a skip
+    brings it back at once. `xent quiz --review` asks what is due first.
+    With --export or --reset, the summary is not printed; --export runs
+    before --reset, so both together keep a copy of what is deleted.
+    """
+    import json
+
+    from rich.markup import escape
+
+    from xentcli.cli.console import err_console, out_console
+    from xentcli.quiz.schedule import summarize
+    from xentcli.quiz.store import default_path, open_store
+
+    if export is not None and export.suffix.lower() not in _EXPORT_FORMATS:
+        raise typer.BadParameter(
+            f"'{export}' must end in .csv or .json (the format follows the extension)",
+            param_hint="'--export'",
+        )
+    if yes and not reset:
+        raise typer.BadParameter("only goes with --reset", param_hint="'--yes'")
+    path = default_path()
+    store = open_store(path)
+    try:
+        if store is not None and store.note:
+            note = escape(store.note)
+            err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.")
+        if export is not None or reset:
+            _export_and_reset(store, path, export, reset, yes)
+            return
+        now = datetime.now(timezone.utc)
+        tz = now.astimezone().tzinfo or timezone.utc
+        reviews = store.reviews() if store is not None else []
+        sessions = store.session_count() if store is not None else 0
+    finally:
+        if store is not None:
+            store.close()
+    summary = summarize(reviews, now=now, tz=tz)
+    if json_output:
+        report = _summary_json(summary, path, sessions)
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, allow_nan=False) + "\n")
+    elif not summary.answered:
+        out_console().print("No progress yet: answers are saved as you take [bold]xent quiz[/].")
+    else:
+        _render(out_console(), summary, sessions, path, tz)
+
+
+def _export_and_reset(store: Store | None, path: Path, export: Path | None, reset: bool,
+                      yes: bool) -> None:
+    from rich.markup import escape
+
+    from xentcli.cli.console import err_console, out_console
+
+    err = err_console()
+    if export is not None:
+        written = _export(store, export)
+        what = "answer" if written == 1 else "answers"
+        err.print(f"Wrote {written} {what} to {escape(str(export))}.")
+    if not reset:
+        return
+    if store is None:
+        out_console().print("No progress yet: nothing to delete.")
+        return
+    count = store.count()
+    if not yes and not _confirmed(
+        err, f"Delete all {count} recorded answers in {path}? This cannot be undone."
+    ):
+        err.print("Nothing deleted.")
+        raise typer.Exit(int(ExitStatus.ERROR))
+    gone = store.reset()
+    out_console().print(f"Deleted {gone} recorded answer{'' if gone == 1 else 's'}.")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("stats")(stats)
