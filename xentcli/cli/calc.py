@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from xentcli.cli.calc_command import NumbersCommand
+from xentcli.cli.calc_command import CalcGroup, NumbersCommand
 
 calc_app = typer.Typer(
     name="calc",
+    cls=CalcGroup,
     help=(
         "Calculator: entropy, cross-entropy, KL, BCE, focal loss, softmax, gradient.\n\n"
         "Vectors are typed as 0.2,0.3,0.5 (or \"0.2 0.3 0.5\", \"[0.2, 0.3, 0.5]\", "
@@ -75,6 +76,8 @@ ZArg = Annotated[
 ]
 
 # Options ---------------------------------------------------------------------------
+# Numbers are taken as text and read by the calculator's own parser, so that
+# fractions work (--label-smoothing 1/10) and a bad value is named in the error.
 BaseOpt = Annotated[
     str,
     typer.Option(
@@ -96,11 +99,11 @@ WeightsOpt = Annotated[
                  show_default=False),
 ]
 SmoothingOpt = Annotated[
-    float,
+    str,
     typer.Option("--label-smoothing", metavar="E",
                  help="Label smoothing: the target becomes (1 - E) y + E/K."),
 ]
-GammaOpt = Annotated[float, typer.Option("--gamma", metavar="G", help="Focusing parameter, >= 0.")]
+GammaOpt = Annotated[str, typer.Option("--gamma", metavar="G", help="Focusing parameter, >= 0.")]
 AlphaOpt = Annotated[
     str | None,
     typer.Option("--alpha", metavar="A",
@@ -114,7 +117,7 @@ PosWeightOpt = Annotated[
                  show_default=False),
 ]
 EpsOpt = Annotated[
-    float | None,
+    str | None,
     typer.Option("--eps", metavar="E",
                  help="Clip predicted probabilities to [E, 1 - E]. Default: no clipping.",
                  show_default=False),
@@ -196,7 +199,7 @@ def cross_entropy_command(
     base: BaseOpt = "e",
     logits: LogitsOpt = False,
     weights: WeightsOpt = None,
-    label_smoothing: SmoothingOpt = 0.0,
+    label_smoothing: SmoothingOpt = "0",
     eps: EpsOpt = None,
     normalize: NormalizeOpt = False,
     reduction: ReductionOpt = Reduction.mean,
@@ -278,11 +281,11 @@ def bce_command(
 def focal_command(
     target: TargetArg,
     pred: PredArg,
-    gamma: GammaOpt = 2.0,
+    gamma: GammaOpt = "2",
     alpha: AlphaOpt = None,
     base: BaseOpt = "e",
     logits: LogitsOpt = False,
-    label_smoothing: SmoothingOpt = 0.0,
+    label_smoothing: SmoothingOpt = "0",
     eps: EpsOpt = None,
     normalize: NormalizeOpt = False,
     reduction: ReductionOpt = Reduction.mean,
@@ -329,7 +332,7 @@ def grad_command(
     z: ZArg,
     base: BaseOpt = "e",
     weights: WeightsOpt = None,
-    label_smoothing: SmoothingOpt = 0.0,
+    label_smoothing: SmoothingOpt = "0",
     reduction: Annotated[
         Reduction,
         typer.Option("--reduction", "-r",

@@ -21,9 +21,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
-__all__ = ["NumbersCommand", "looks_numeric", "reorder"]
+from xentcli.cli.coercion import use_plain_coercion
+
+__all__ = ["CalcGroup", "NumbersCommand", "looks_numeric", "reorder"]
 
 # A minus (ASCII or typographic) followed by a digit, a point, "inf" or "nan".
 _NUMERIC = re.compile(r"[-\u2212](?:\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -71,6 +73,7 @@ class NumbersCommand(TyperCommand):
     """A command whose positional arguments may be negative numbers without ``--``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        use_plain_coercion(self, ctx)
         takes_value: set[str] = set()
         for param in self.get_params(ctx):
             if getattr(param, "param_type_name", "") == "option" and not (
@@ -79,3 +82,11 @@ class NumbersCommand(TyperCommand):
                 takes_value.update(param.opts)
                 takes_value.update(param.secondary_opts)
         return super().parse_args(ctx, reorder(args, takes_value))
+
+
+class CalcGroup(TyperGroup):
+    """The ``calc`` group: parses its own options without loading pydantic."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        use_plain_coercion(self, ctx)
+        return super().parse_args(ctx, args)

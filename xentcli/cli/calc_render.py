@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from xentcli.cli.inputs import json_numbers
-from xentcli.core.breakdown import log_name
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -135,6 +134,8 @@ def headline(outcome: Outcome) -> Text:
 
 def _columns(outcome: Outcome) -> tuple[list[str], list[list[float]]]:
     """Header and columns of the per-class table of a one-row result."""
+    from xentcli.core.breakdown import log_name
+
     m = outcome.measure
     if m == "surprisal":
         from xentcli.core import resolve_base

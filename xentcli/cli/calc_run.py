@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import typer
 
-from xentcli.cli.inputs import Vector, parse_vector, target_for
+from xentcli.cli.inputs import Vector, parse_number, parse_vector, target_for
 from xentcli.errors import InputError
 
 if TYPE_CHECKING:
@@ -114,6 +114,11 @@ def _per_class(vector: Vector | None) -> Any:
     return vector.values.reshape(()) if vector.lone else vector.values
 
 
+def _scalar(text: str | None, name: str) -> float | None:
+    """A numeric option (``--eps``, ``--gamma``, ``--label-smoothing``), or None."""
+    return None if text is None else parse_number(text, name)
+
+
 def _check_stdin(args: dict[str, Any]) -> None:
     readers = [k for k in ("p", "q", "target", "pred", "z", "weights", "alpha", "pos_weight")
                if args.get(k) == "-"]
@@ -138,6 +143,10 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
     if given_base is not None:
         _, unit = core.resolve_base(given_base)  # a bad base fails before any file is read
     _check_stdin(args)
+    # Numeric options are read before the vectors: a typo fails before a file is read.
+    for key in ("eps", "gamma", "label_smoothing"):
+        if key in args:
+            args[key] = _scalar(args[key], "--" + key.replace("_", "-"))
     reduction: str = args.get("reduction") or "none"
     options: dict[str, Any] = {}
     inputs: dict[str, Vector] = {}
