@@ -39,6 +39,13 @@ class XentGroup(TyperGroup):
     same messages and exit codes as users do.
     """
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # Typer would import pydantic (slower than numpy) to coerce these options.
+        from xentcli.cli.coercion import use_plain_coercion
+
+        use_plain_coercion(self, ctx)
+        return super().parse_args(ctx, args)
+
     def main(
         self,
         args: Sequence[str] | None = None,
