@@ -57,7 +57,9 @@ def _open_progress(no_save: bool, review: bool) -> tuple[Recorder, Planner]:
         return NullRecorder(), RandomPlanner()
     progress = open_progress()
     if progress.status is SaveStatus.READ_ONLY:
-        err_console().print(f"[yellow]Warning:[/] {escape(progress.warning or '')}.")
+        # soft_wrap: a long path stays whole rather than folded at 80 columns.
+        err_console().print(f"[yellow]Warning:[/] {escape(progress.warning or '')}.",
+                            soft_wrap=True)
     seeded = False
     # The running command's own options (Typer vendors click; older ones use it).
     for name in ("typer._click.globals", "click"):

@@ -130,7 +130,7 @@ def _render(console: Console, summary: ProgressSummary, sessions: int, path: Pat
     else:
         console.print("Nothing is due for review; [bold]xent quiz[/] brings new questions.")
     console.print("[dim]Mastered: right four times in a row, each time when due.[/]")
-    console.print(f"[dim]Progress file: {escape(str(path))}[/]")
+    console.print(f"[dim]Progress file: {escape(str(path))}[/]", soft_wrap=True)
 
 
 def _export(store: Store | None, target: Path) -> int:
@@ -177,9 +177,9 @@ def _csv_cell(value: Any) -> str:
 def _confirmed(console: Console, question: str) -> bool:
     from rich.markup import escape
 
-    console.print(escape(f"{question} [y/N] "), end="")
+    console.print(escape(f"{question} [y/N] "), end="", soft_wrap=True)
     line = sys.stdin.readline()
-    if not line:
+    if not sys.stdin.isatty():  # the answer was not echoed: end the prompt's line
         console.print()
     return line.strip().lower() in ("y", "yes")
 
@@ -228,7 +228,7 @@ def stats(
     try:
         if store is not None and store.note:
             note = escape(store.note)
-            err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.")
+            err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.", soft_wrap=True)
         if export is not None or reset:
             _export_and_reset(store, path, export, reset, yes)
             return
@@ -259,7 +259,7 @@ def _export_and_reset(store: Store | None, path: Path, export: Path | None, rese
     if export is not None:
         written = _export(store, export)
         what = "answer" if written == 1 else "answers"
-        err.print(f"Wrote {written} {what} to {escape(str(export))}.")
+        err.print(f"Wrote {written} {what} to {escape(str(export))}.", soft_wrap=True)
     if not reset:
         return
     if store is None:
