@@ -528,9 +528,9 @@ def write_explanation(outcome: Outcome) -> None:
     """Print the worked solution; the result line in bold."""
     from rich.text import Text
 
-    from xentcli.cli.console import out_console
+    from xentcli.cli.calc_render import result_console
 
-    console = out_console()
+    console = result_console()
     lines = explanation(outcome)
     for i, line in enumerate(lines):
         style = "bold" if i == len(lines) - 1 and line.startswith("Result") else ""

@@ -21,6 +21,7 @@ import numpy as np
 from xentcli.cli.inputs import json_numbers
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.text import Text
 
     from xentcli.cli.calc_run import Outcome
@@ -117,6 +118,21 @@ def write_json(outcome: Outcome) -> None:
 # ---------------------------------------------------------------------- human view
 
 
+def result_console() -> Console:
+    """The stdout console; under ``NO_COLOR`` one that writes no escape codes at all.
+
+    Rich honours ``NO_COLOR`` by dropping colours but still writes bold and dim.
+    """
+    from xentcli.cli.console import out_console
+
+    console = out_console()
+    if console.no_color and console.color_system is not None:
+        from rich.console import Console
+
+        console = Console(highlight=False, color_system=None, width=console.width)
+    return console
+
+
 def headline(outcome: Outcome) -> Text:
     """``cross-entropy  H(TARGET, PRED) = 0.356675 nats``, the value in bold."""
     from rich.text import Text
@@ -208,9 +224,7 @@ def write_human(outcome: Outcome) -> None:
     """The result for people: the value (or list) with its unit, and a small table."""
     from rich.text import Text
 
-    from xentcli.cli.console import out_console
-
-    console = out_console()
+    console = result_console()
     value = np.asarray(outcome.value, dtype=np.float64)
     unit = f" {outcome.unit}" if outcome.unit else ""
     if value.ndim == 0:
