@@ -313,6 +313,7 @@ def test_explain_logits_smoothing_and_weights() -> None:
     assert "PRED holds logits; softmax first, shifted by max z = 2:" in lines
     assert "  exp(z - 2) = [0.0497871, 0.135335, 1]" in lines
     assert "  q = [0.0420101, 0.114195, 0.843795]" in lines
+    assert "  logsumexp(z) = max z + ln Σ = 2 + ln 1.18512 = 2.16985" in lines
     assert "  i=2:  -0.933333 · ln 0.843795 = 0.158523" in lines
     lines = _explain("ce", "0", "0.5,0.5", "--weights", "2,1", "-b", "2")
     assert "Class weights w = [2, 1]" in lines

@@ -129,9 +129,10 @@ def _softmax_steps(z: Any, what: str) -> list[str]:
     lines += vector(f"exp(z - {fmt(top)})", shifted)
     lines.append(f"  Σ = {fmt(norm)}")
     lines += vector("q", shifted / norm)
+    lines.append("  computed stably as ln q_i = z_i - logsumexp(z), where")
     lines.append(
-        f"  (the code uses ln q_i = z_i - logsumexp(z), logsumexp(z) = "
-        f"{fmt(top)} + ln {fmt(norm)} = {fmt(top + np.log(norm))})"
+        f"  logsumexp(z) = max z + ln Σ = {fmt(top)} + ln {fmt(norm)} = "
+        f"{fmt(top + np.log(norm))}"
     )
     return lines
 
@@ -334,7 +335,7 @@ def _softmax(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
 
 def _grad(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     assert b.logits is not None
-    lines = _target_steps(outcome, b, r) + _softmax_steps(b.logits[r], "Z")[1:-1]
+    lines = _target_steps(outcome, b, r) + _softmax_steps(b.logits[r], "Z")[1:-2]
     assert b.target is not None and b.prob is not None and b.row_weight is not None
     weighted = b.weights is not None
     if weighted:
