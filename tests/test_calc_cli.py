@@ -123,6 +123,12 @@ def test_cross_entropy_options() -> None:
     assert quiet("ce", "2,0", "1,3", "--normalize") == pytest.approx(-LN(0.25))
 
 
+def test_weighted_mean_is_explained_under_the_table() -> None:
+    out = ok("ce", "1", "0.5,0.5", "--weights", "1,3", "-b", "2").stdout
+    assert out.startswith("cross-entropy  H(TARGET, PRED) = 1 bit\n")
+    assert out.endswith("(weighted mean: the terms' sum 3 divided by Σ w_i·y_i = 3)\n")
+
+
 def test_batches_and_reductions() -> None:
     rows = ["0;1", "0.9,0.1;0.2,0.8"]
     per_row = [-LN(0.9), -LN(0.8)]

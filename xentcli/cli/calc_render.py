@@ -133,6 +133,10 @@ def result_console() -> Console:
     return console
 
 
+def _dim(console: Console) -> str:
+    return "" if console.color_system is None else "dim"
+
+
 def headline(outcome: Outcome) -> Text:
     """``cross-entropy  H(TARGET, PRED) = 0.356675 nats``, the value in bold."""
     from rich.text import Text
@@ -190,7 +194,11 @@ def _columns(outcome: Outcome) -> tuple[list[str], list[list[float]]]:
         if b.weights is not None:
             weights = np.broadcast_to(b.weights, b.terms.shape)
             cols.append(("α_i" if m == "focal" else "w_i", weights))
-        cols.append(("term", b.terms))
+        if m == "focal":
+            cols.append(("term", b.terms))
+        else:
+            w = "w_i·" if b.weights is not None else ""
+            cols.append((f"-{w}y_i·{log} q_i", b.terms))
     return [name for name, _ in cols], [np.asarray(c)[0].tolist() for _, c in cols]
 
 
@@ -229,9 +237,17 @@ def write_human(outcome: Outcome) -> None:
     unit = f" {outcome.unit}" if outcome.unit else ""
     if value.ndim == 0:
         console.print(headline(outcome))
-        if outcome.breakdown is not None and outcome.breakdown.terms.shape[0] == 1:
+        b = outcome.breakdown
+        if b is not None and b.terms.shape[0] == 1:
             console.print()
             console.print(_class_table(outcome))
+            if b.row_weight is not None and outcome.reduction == "mean" and (
+                outcome.measure == "cross-entropy"
+            ):
+                console.print(
+                    f"(weighted mean: the terms' sum {fmt(b.rows[0])} divided by "
+                    f"Σ w_i·y_i = {fmt(b.row_weight[0])})", style=_dim(console), markup=False,
+                )
         return
     title = Text(f"{outcome.title}  {outcome.symbol}")
     if outcome.measure == "grad":
