@@ -113,6 +113,18 @@ def test_each_recorder_is_one_session() -> None:
         assert store.session_count() == 2
 
 
+def test_odd_characters_in_the_folder_name_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "my progress #1?mode=ro%20 ünï"
+    monkeypatch.setenv("XENT_HOME", str(home))
+    _fill(home / "progress.db", 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [home.name]
+    assert (home / "progress.db").is_file()
+    with open_store() as store:  # type: ignore[union-attr]
+        assert (store.path, store.count(), store.writable) == (home / "progress.db", 2, True)
+
+
 def test_no_save_opens_nothing(xent_home_path: Path) -> None:
     progress = open_progress(no_save=True)
     assert progress.status is SaveStatus.OFF
@@ -322,6 +334,20 @@ def test_a_file_from_a_newer_xent_is_refused_and_untouched(xent_home_path: Path)
     assert _snapshot(xent_home_path) == before
 
 
+def test_another_programs_database_is_refused_and_untouched(xent_home_path: Path) -> None:
+    xent_home_path.mkdir()
+    path = xent_home_path / "progress.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE answers (x)")
+    conn.commit()
+    conn.close()
+    before = _snapshot(xent_home_path)
+    with pytest.raises(StoreError, match="is an SQLite database that xent did not make; it "
+                                         "was left untouched"):
+        open_progress()
+    assert _snapshot(xent_home_path) == before
+
+
 def test_a_folder_in_place_of_the_file_is_refused(xent_home_path: Path) -> None:
     (xent_home_path / "progress.db").mkdir(parents=True)
     with pytest.raises(StoreError, match="is a folder; it was left untouched"):
@@ -345,7 +371,7 @@ def test_a_location_that_cannot_be_created_saves_nothing(
         f"cannot create the folder {blocker / 'home'} (Not a directory); "
         "answers will not be saved"
     )
-    with pytest.raises(StoreError, match="^cannot save progress: cannot create the folder"):
+    with pytest.raises(StoreError, match="^cannot open the progress store: cannot create the folder"):
         open_store(create=True)
 
 

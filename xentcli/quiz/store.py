@@ -30,7 +30,6 @@ from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from xentcli.errors import StoreError
 from xentcli.quiz.records import AnswerRecord, NullRecorder, Recorder, utc_now
@@ -166,7 +165,7 @@ class _Unwritable(Exception):
 
 
 def _connect(path: Path, mode: str) -> sqlite3.Connection:
-    uri = f"file:{quote(str(path))}?{mode}"
+    uri = f"{path.absolute().as_uri()}?{mode}"  # as_uri escapes '?', '#' and '%' in names
     # Autocommit: every transaction below is explicit and short.
     return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
 
@@ -191,11 +190,18 @@ def _check_contents(conn: sqlite3.Connection, path: Path) -> int:
     problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
     if problems != ["ok"]:
         raise _untouched(path, f"is damaged ({problems[0]})")
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    # One statement, one snapshot: another xent may be creating the tables right now.
+    version, tables = conn.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version), "
+        "(SELECT count(*) FROM sqlite_master)"
+    ).fetchone()
     if version > SCHEMA_VERSION:
         raise _untouched(path, f"was written by a newer xent (schema {version}, this one "
                                f"reads up to {SCHEMA_VERSION})")
-    return version
+    if version == 0 and tables:
+        # Another program's database under our name: adding tables to it is not ours to do.
+        raise _untouched(path, "is an SQLite database that xent did not make")
+    return int(version)
 
 
 def _migrate(conn: sqlite3.Connection) -> int:
@@ -209,7 +215,8 @@ def _migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     return SCHEMA_VERSION
 
@@ -298,7 +305,8 @@ class Store:
                 self.conn.execute("DELETE FROM sessions")
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "deleting progress") from None
@@ -387,7 +395,7 @@ def open_store(path: Path | None = None, *, create: bool = False) -> Store | Non
     try:
         return _open(where, create=create)
     except _Unwritable as exc:
-        raise StoreError(f"cannot save progress: {exc}") from None
+        raise StoreError(f"cannot open the progress store: {exc}") from None
 
 
 # ------------------------------------------------------------ recording a quiz
