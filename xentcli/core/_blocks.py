@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from xentcli.core._checks import SUM_TOLERANCE, FloatArray
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 #: Elements per block (rows x classes): 2**16 float64 = 512 KiB, cache-sized.
 BLOCK_ELEMENTS = 1 << 16
@@ -44,6 +46,10 @@ def _workers() -> int:
 def _get_pool() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
+        # Imported here: concurrent.futures (and the logging it pulls in) costs
+        # start-up time, and only large batches use the pool.
+        from concurrent.futures import ThreadPoolExecutor
+
         _pool = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="xent")
     return _pool
 
