@@ -10,7 +10,6 @@ JSON is strict (RFC 8259): an infinite value is written as the string
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sys
@@ -110,6 +109,8 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
 
 def write_json(outcome: Outcome) -> None:
     """One strict JSON object on one line."""
+    import json
+
     text = json.dumps(json_object(outcome), allow_nan=False, ensure_ascii=False)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
