@@ -23,7 +23,7 @@ calc_app = typer.Typer(
         "Vectors are typed as 0.2,0.3,0.5 (or \"0.2 0.3 0.5\", \"[0.2, 0.3, 0.5]\", "
         "fractions like 1/6), or read with @file (CSV, TSV, text, .npy) or - (stdin); "
         "rows are samples. The target comes first, the prediction second, as in "
-        "H(p, q) and D_KL(p || q).\n\n"
+        "H(p,q) and D_KL(p||q).\n\n"
         "Try: xent calc ce 0,0,1 0.1,0.2,0.7 --explain"
     ),
     no_args_is_help=True,
@@ -225,7 +225,9 @@ calc_app.command(
 )(cross_entropy_command)
 
 
-@calc_app.command("kl", cls=NumbersCommand)
+@calc_app.command(
+    "kl", cls=NumbersCommand, short_help="KL divergence D_KL(P || Q) = Σ p_i log(p_i / q_i)."
+)
 def kl_command(
     p: PArg,
     q: QArg,
@@ -248,7 +250,9 @@ def kl_command(
          reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
-@calc_app.command("bce", cls=NumbersCommand)
+@calc_app.command(
+    "bce", cls=NumbersCommand, short_help="Binary cross-entropy -[y log p + (1-y) log(1-p)]."
+)
 def bce_command(
     target: LabelsArg,
     pred: Annotated[
@@ -326,7 +330,9 @@ def softmax_command(
          explain=explain)
 
 
-@calc_app.command("grad", cls=NumbersCommand)
+@calc_app.command(
+    "grad", cls=NumbersCommand, short_help="Gradient dH/dz_i = softmax(z)_i - y_i, per row."
+)
 def grad_command(
     target: TargetArg,
     z: ZArg,
