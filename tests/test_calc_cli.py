@@ -500,3 +500,18 @@ def test_installed_xent_negative_numbers_and_stdin() -> None:
     )
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "Error: P: 'abc' is not a number (item 2)\n"
+
+
+def test_calc_commands_are_built_on_first_use() -> None:
+    import typer
+
+    group = typer.main.get_command(app).commands["calc"]  # type: ignore[attr-defined]
+    ctx = group.make_context("calc", ["entropy", "--help"], resilient_parsing=True)
+    assert group.get_command(ctx, "ce").name == "ce"
+    assert sorted(group.commands._built) == ["ce"]
+    assert group.list_commands(ctx) == [
+        "entropy", "surprisal", "cross-entropy", "ce", "kl", "bce", "focal", "softmax", "grad"
+    ]
+    assert sorted(group.commands._built) == ["ce"]  # listing names builds nothing
+    assert group.get_command(ctx, "nope") is None
+    assert len(dict(group.commands.items())) == 9  # iterating builds them all (help)

@@ -15,9 +15,18 @@ import typer
 
 from xentcli.cli.calc_command import CalcGroup, NumbersCommand
 
+#: The calculator's commands are declared on this app; the `calc` group below
+#: builds each one only when it is used (see CalcGroup).
+commands = typer.Typer()
+
+
+class _CalcGroup(CalcGroup):
+    declared = commands
+
+
 calc_app = typer.Typer(
     name="calc",
-    cls=CalcGroup,
+    cls=_CalcGroup,
     help=(
         "Calculator: entropy, cross-entropy, KL, BCE, focal loss, softmax, gradient.\n\n"
         "Vectors are typed as 0.2,0.3,0.5 (or \"0.2 0.3 0.5\", \"[0.2, 0.3, 0.5]\", "
@@ -151,7 +160,7 @@ def _run(measure: str, **arguments: Any) -> None:
 # under the result in calc_run.run: look for PLOT there.
 
 
-@calc_app.command("entropy", cls=NumbersCommand)
+@commands.command("entropy", cls=NumbersCommand)
 def entropy_command(
     p: PArg,
     base: BaseOpt = "e",
@@ -172,7 +181,7 @@ def entropy_command(
          json=json_out, quiet=quiet, explain=explain)
 
 
-@calc_app.command("surprisal", cls=NumbersCommand)
+@commands.command("surprisal", cls=NumbersCommand)
 def surprisal_command(
     p: Annotated[
         str,
@@ -219,13 +228,13 @@ def cross_entropy_command(
          reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
-calc_app.command("cross-entropy", cls=NumbersCommand)(cross_entropy_command)
-calc_app.command(
+commands.command("cross-entropy", cls=NumbersCommand)(cross_entropy_command)
+commands.command(
     "ce", cls=NumbersCommand, short_help="Alias of cross-entropy: H(TARGET, PRED)."
 )(cross_entropy_command)
 
 
-@calc_app.command(
+@commands.command(
     "kl", cls=NumbersCommand, short_help="KL divergence D_KL(P || Q) = Σ p_i log(p_i / q_i)."
 )
 def kl_command(
@@ -250,7 +259,7 @@ def kl_command(
          reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
-@calc_app.command(
+@commands.command(
     "bce", cls=NumbersCommand, short_help="Binary cross-entropy -[y log p + (1-y) log(1-p)]."
 )
 def bce_command(
@@ -281,7 +290,7 @@ def bce_command(
          eps=eps, reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
-@calc_app.command("focal", cls=NumbersCommand)
+@commands.command("focal", cls=NumbersCommand)
 def focal_command(
     target: TargetArg,
     pred: PredArg,
@@ -309,7 +318,7 @@ def focal_command(
          reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
-@calc_app.command("softmax", cls=NumbersCommand)
+@commands.command("softmax", cls=NumbersCommand)
 def softmax_command(
     z: ZArg,
     log: Annotated[
@@ -330,7 +339,7 @@ def softmax_command(
          explain=explain)
 
 
-@calc_app.command(
+@commands.command(
     "grad", cls=NumbersCommand, short_help="Gradient dH/dz_i = softmax(z)_i - y_i, per row."
 )
 def grad_command(

@@ -18,9 +18,11 @@ the arguments, and ``--`` keeps its usual meaning.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any
 
+import typer
+import typer.main
 from typer.core import TyperCommand, TyperGroup
 
 from xentcli.cli.coercion import use_plain_coercion
@@ -84,8 +86,71 @@ class NumbersCommand(TyperCommand):
         return super().parse_args(ctx, reorder(args, takes_value))
 
 
+class _LazyCommands(MutableMapping[str, Any]):
+    """A group's commands, each built from its declaration on first use.
+
+    Typer turns every declared command into a Click command at start-up
+    (signatures, type hints, parameters): for the calculator's nine commands
+    that is a few milliseconds on every run, though one runs. Lookups by name
+    build one command; iterating the mapping builds all (help, completion).
+    """
+
+    def __init__(self, declared: typer.Typer, rich_markup_mode: Any) -> None:
+        self._declared = declared
+        self._markup = rich_markup_mode
+        self._built: dict[str, Any] = {}
+
+    def _names(self) -> list[str]:
+        return [info.name for info in self._declared.registered_commands if info.name]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            info = next(
+                (i for i in self._declared.registered_commands if i.name == name), None
+            )
+            if info is None:
+                raise KeyError(name)
+            self._built[name] = typer.main.get_command_from_info(
+                info, pretty_exceptions_short=True, rich_markup_mode=self._markup
+            )
+        return self._built[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._built or name in self._names()
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
 class CalcGroup(TyperGroup):
-    """The ``calc`` group: parses its own options without loading pydantic."""
+    """The ``calc`` group: builds a command only when it is used, and parses its
+    options without loading pydantic.
+
+    Subclasses set :attr:`declared`, the Typer app on which the commands are
+    declared (with ``@declared.command(...)``).
+    """
+
+    declared: typer.Typer | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.declared is not None:
+            lazy = _LazyCommands(self.declared, self.rich_markup_mode)
+            for name, command in self.commands.items():
+                lazy[name] = command
+            self.commands = lazy
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         use_plain_coercion(self, ctx)
