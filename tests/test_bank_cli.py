@@ -77,7 +77,7 @@ def test_check_refuses_a_missing_path() -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        "Error: Invalid value for 'paths': path 'nope' does not exist. "
+        "Error: Invalid value for 'PATH': path 'nope' does not exist. "
         "See 'xent bank check --help'.\n"
     )
 

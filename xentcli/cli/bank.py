@@ -22,8 +22,10 @@ bank_app = typer.Typer(
 def list_banks(
     bank: Annotated[
         list[Path] | None,
-        typer.Option("--bank", exists=True, help="List this bank file or folder instead of the "
-                     "shipped ones (repeat for more)."),
+        typer.Option(
+            "--bank", exists=True, metavar="PATH",
+            help="List this bank file or folder instead of the shipped ones (repeat for more).",
+        ),
     ] = None,
 ) -> None:
     """Show each topic with its number of numeric, choice and open questions."""
@@ -60,7 +62,7 @@ def list_banks(
 def check_banks(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(exists=True, show_default=False,
+        typer.Argument(exists=True, show_default=False, metavar="PATH",
                        help="Bank files or folders (default: the shipped banks)."),
     ] = None,
 ) -> None:

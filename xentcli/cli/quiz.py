@@ -294,25 +294,32 @@ def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> N
 
 def quiz(
     count: Annotated[
-        int, typer.Option("--count", "-n", min=1, help="How many questions to ask.")
+        int, typer.Option("--count", "-n", min=1, metavar="N", help="How many questions to ask.")
     ] = 5,
     topic: Annotated[
         list[str] | None,
-        typer.Option("--topic", "-t", help="Only this topic (repeat for more); see `xent bank "
-                     "list`."),
+        typer.Option(
+            "--topic", "-t", metavar="TOPIC",
+            help="Only this topic (repeat for more); see `xent bank list`.",
+        ),
     ] = None,
     kind: Annotated[
         list[Kind] | None,
-        typer.Option("--kind", help="Only this kind of question (repeat for more)."),
+        typer.Option(
+            "--kind", metavar="numeric|choice|open",
+            help="Only this kind of question (repeat for more).",
+        ),
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(help="Same seed, same questions with the same numbers."),
+        typer.Option(metavar="N", help="Same seed, same questions with the same numbers."),
     ] = None,
     bank: Annotated[
         list[Path] | None,
-        typer.Option("--bank", exists=True, help="Use this bank file or folder instead of the "
-                     "shipped ones (repeat for more)."),
+        typer.Option(
+            "--bank", exists=True, metavar="PATH",
+            help="Use this bank file or folder instead of the shipped ones (repeat for more).",
+        ),
     ] = None,
     review: Annotated[
         bool, typer.Option("--review", help="Ask the questions that are due for review first.")
