@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -243,20 +244,25 @@ WRITER = textwrap.dedent("""
 
 
 def test_two_processes_saving_at_once_lose_nothing(tmp_path: Path) -> None:
+    # Both also create the (missing) store at the same moment: the first-run race.
     count = 200
     go = tmp_path / "go"
-    writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, name, str(count), str(go)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name in ("left", "right")
-    ]
-    for proc in writers:  # both have opened the store before either writes
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "ready\n"
-    go.touch()
-    for proc in writers:
-        _, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
+    with ExitStack() as stack:
+        writers = [
+            stack.enter_context(subprocess.Popen(
+                [sys.executable, "-c", WRITER, name, str(count), str(go)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            for name in ("left", "right")
+        ]
+        stack.callback(lambda: [p.kill() for p in writers if p.poll() is None])  # runs first
+        for proc in writers:  # both have opened the store before either writes
+            assert proc.stdout is not None
+            if proc.stdout.readline() != "ready\n":
+                pytest.fail(f"a writer could not open the store: {proc.communicate()[1]}")
+        go.touch()
+        for proc in writers:
+            _, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err
     with open_store() as store:  # type: ignore[union-attr]
         rows = list(store.history())
     assert len(rows) == 2 * count

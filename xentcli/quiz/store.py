@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -204,6 +205,27 @@ def _check_contents(conn: sqlite3.Connection, path: Path) -> int:
     return int(version)
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL mode once (the mode is stored in the file).
+
+    Changing the journal mode can fail with "database is locked" at once,
+    without the busy timeout, while another xent opens the same new file; so
+    that one step waits and retries by itself.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.001
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if _code(exc) != _BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, 0.1)
+
+
 def _migrate(conn: sqlite3.Connection) -> int:
     conn.execute("BEGIN IMMEDIATE")  # one migrator at a time; others wait, then see it done
     try:
@@ -368,7 +390,7 @@ def _open(path: Path, *, create: bool) -> Store | None:
         raise _failure(path, exc, "opening it") from None
     try:
         _check_contents(conn, path)
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         version = _migrate(conn)
     except sqlite3.Error as exc:
         conn.close()
