@@ -252,7 +252,7 @@ def test_format_value(value: Any, text: str) -> None:
 
 # Inputs are bounded (at most a few hundred characters), so each example is quick;
 # a hang (9**9**9 evaluated naively runs for hours) would stop the suite, not pass.
-_FUZZ = settings(max_examples=200)
+_FUZZ = settings(max_examples=max(200, settings.default.max_examples))
 
 _TOKENS = st.sampled_from(
     [
