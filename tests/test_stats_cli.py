@@ -266,7 +266,7 @@ def test_help_describes_the_schedule() -> None:
     assert result.exit_code == 0
     for option in ("--json", "--export", "--reset", "--yes"):
         assert option in result.stdout
-    assert "now, 1, 3, 7, then 21 days" in " ".join(result.stdout.split())
+    assert "comes back after 1 day, then 3, 7 and 21 days" in " ".join(result.stdout.split())
 
 
 def test_the_cli_does_not_load_sqlite_at_start_up() -> None:

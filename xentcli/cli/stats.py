@@ -202,9 +202,12 @@ def stats(
 ) -> None:
     """Your progress: per topic, what is due for review, your daily streak.
 
-    A question is due again after a wait that grows each time you get it
-    right when due (now, 1, 3, 7, then 21 days); a wrong answer or a skip
-    brings it back at once. `xent quiz --review` asks what is due first.
+    A question you get right comes back after 1 day, then 3, 7 and 21 days,
+    moving one step each time it is right when due (four steps: mastered); a
+    wrong answer or a skip brings it back at once. `xent quiz --review` asks
+    what is due first. Progress is kept in $XENT_HOME/progress.db, else in
+    your user data folder.
+
     With --export or --reset, the summary is not printed; --export runs
     before --reset, so both together keep a copy of what is deleted.
     """
