@@ -172,6 +172,33 @@ def test_a_read_only_store_warns_and_the_quiz_runs_without_saving() -> None:
     assert len(_saved()) == 1
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses Linux prctl")
+def test_stats_reads_a_read_only_store_and_says_so() -> None:
+    _run("quiz", *NUMERIC, "-n", "2", "--seed", "1", input="1\n2\n")
+    home = _db().parent
+    home.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "xentcli", "stats", "--json"], capture_output=True,
+            text=True, env=_env(), cwd=ROOT, timeout=120, preexec_fn=_drop_file_rights,
+        )
+        reset = subprocess.run(
+            [sys.executable, "-m", "xentcli", "stats", "--reset", "--yes"],
+            capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=120,
+            preexec_fn=_drop_file_rights,
+        )
+    finally:
+        home.chmod(stat.S_IRWXU)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["answered"] == 2
+    assert done.stderr.startswith(f"Note: {_db()} cannot be written (")
+    assert done.stderr.endswith("; showing it read-only.\n")
+    assert reset.returncode == 2
+    assert reset.stderr.startswith(f"Error: cannot delete progress: {_db()} cannot be written (")
+    assert reset.stderr.count("\n") == 1
+    assert len(_saved()) == 2
+
+
 # ------------------------------------------------------------------ Ctrl-C, for real
 
 

@@ -229,12 +229,12 @@ def stats(
     path = default_path()
     store = open_store(path)
     try:
-        if store is not None and store.note:
-            note = escape(store.note)
-            err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.", soft_wrap=True)
         if export is not None or reset:
             _export_and_reset(store, path, export, reset, yes)
             return
+        if store is not None and store.note:
+            note = escape(store.note)
+            err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.", soft_wrap=True)
         now = datetime.now(timezone.utc)
         tz = now.astimezone().tzinfo or timezone.utc
         reviews = store.reviews() if store is not None else []
