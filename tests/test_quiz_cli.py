@@ -278,7 +278,7 @@ def test_bank_and_user_text_is_not_read_as_markup(tmp_path: Path) -> None:
          "Error: Invalid value for '--count' / '-n': Input should be greater than or equal to "
          "1. See 'xent quiz --help'.\n"),
         (["--kind", "essay"],
-         "Error: Invalid value for '--kind': Value error, 'essay' is not one of 'numeric', "
+         "Error: Invalid value for '--kind': 'essay' is not one of 'numeric', "
          "'choice', 'open'. See 'xent quiz --help'.\n"),
     ],
 )

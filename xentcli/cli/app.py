@@ -91,6 +91,8 @@ def _usage_error(exc: Exception) -> int:
         sys.stdout.write(ctx.get_help() + "\n")
         return ExitStatus.OK
     message = _one_line(exc.format_message() if hasattr(exc, "format_message") else str(exc))
+    # Typer's validation adds a "Value error, " prefix to some messages; it says nothing.
+    message = message.replace("Value error, ", "")
     if message and message[-1] not in ".?!":
         message += "."
     hint = f" See '{ctx.command_path} --help'." if ctx is not None else ""
