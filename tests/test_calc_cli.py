@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -515,3 +517,34 @@ def test_calc_commands_are_built_on_first_use() -> None:
     assert sorted(group.commands._built) == ["ce"]  # listing names builds nothing
     assert group.get_command(ctx, "nope") is None
     assert len(dict(group.commands.items())) == 9  # iterating builds them all (help)
+
+
+_WORDS = st.sampled_from(
+    ["0.5", "-1", "1/3", "1/0", "nan", "-inf", "inf", "2", ",", ";", " ", "[", "]", "abc",
+     "1e999", "-0", "\u2212", "@", "-", "0x1", "..", "e", "1_0", "\x00"]
+)
+_ARGS = st.lists(_WORDS, min_size=0, max_size=6).map("".join)
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from(["entropy", "surprisal", "ce", "kl", "bce", "focal", "softmax", "grad"]),
+    _ARGS, _ARGS,
+    st.sampled_from([[], ["--logits"], ["-q"], ["--json"], ["--explain"], ["-b", "2"]]),
+)
+def test_anything_typed_gives_a_result_or_one_error_line(
+    command: str, first: str, second: str, options: list[str]
+) -> None:
+    args = [command, first] if command in ("entropy", "surprisal", "softmax") else [
+        command, first, second
+    ]
+    if "--logits" in options and command in ("entropy", "surprisal", "softmax", "grad"):
+        options = []
+    result = calc(*args, *options, input="")
+    assert result.exit_code in (0, 2), result.stderr
+    if result.exit_code == 2:
+        assert result.stdout == ""
+        assert result.stderr.startswith("Error: ")
+        assert result.stderr.count("\n") == 1
+    else:
+        assert result.stderr in ("",) or result.stderr.startswith("Note: ")

@@ -77,6 +77,7 @@ def test_nan_is_parsed_and_left_for_the_core_to_refuse() -> None:
         ("1,2;3", "PRED: row 2 has 1 value but row 1 has 2"),
         ("1,2;3,x", "PRED: 'x' is not a number (row 2, item 2)"),
         ("@", "PRED: '@' must be followed by a file name"),
+        ("@a\x00b", "PRED: '@a\\x00b' is not a valid file name"),
         ("0.5," + "9" * 60 + "z", "PRED: '" + "9" * 37 + "...' is not a number (item 2)"),
     ],
 )

@@ -350,6 +350,8 @@ def _read_source(source: str, name: str) -> FloatArray:
         return _read_text(_lines(sys.stdin, name, "standard input"), name, "standard input")
     if not source[1:]:
         raise InputError(f"{name}: '@' must be followed by a file name")
+    if "\x00" in source:
+        raise InputError(f"{name}: {source!r} is not a valid file name")
     path = Path(source[1:]).expanduser()
     if path.suffix.lower() == ".npy":
         return _read_npy(path, name, source)
