@@ -103,12 +103,16 @@ def test_the_quiz_plans_from_the_saved_history() -> None:
 
     result = _run("quiz", *NUMERIC, "-n", "2", "--seed", "5", "--json", input="1000\n0\n")
     missed, other = _asked(result)
-    recorder, planner = _open_progress(no_save=False, review=False)
+    recorder, planner = _open_progress(no_save=False, review=False, seeded=False)
     assert isinstance(recorder, StoreRecorder)
     assert isinstance(planner, SpacedPlanner)
     assert planner.states[missed].box == 1
     assert set(planner.states) == {missed, other}
-    recorder, planner = _open_progress(no_save=True, review=True)
+    # A seed without --review replays the same draw, whatever the history says.
+    recorder, planner = _open_progress(no_save=False, review=False, seeded=True)
+    assert isinstance(recorder, StoreRecorder)
+    assert isinstance(planner, RandomPlanner)
+    recorder, planner = _open_progress(no_save=True, review=True, seeded=False)
     assert isinstance(recorder, NullRecorder)
     assert isinstance(planner, RandomPlanner)
 

@@ -31,7 +31,7 @@ class Kind(str, Enum):
     open = "open"
 
 
-def _open_progress(no_save: bool, review: bool) -> tuple[Recorder, Planner]:
+def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder, Planner]:
     """Where answers go and who picks the questions: the progress seam.
 
     Answers go to the progress store as they are given; with --no-save nothing
@@ -43,8 +43,6 @@ def _open_progress(no_save: bool, review: bool) -> tuple[Recorder, Planner]:
     Raises:
         StoreError: the progress file is damaged (it is left untouched).
     """
-    import importlib
-
     from rich.markup import escape
 
     from xentcli.cli.console import err_console
@@ -60,15 +58,6 @@ def _open_progress(no_save: bool, review: bool) -> tuple[Recorder, Planner]:
         # soft_wrap: a long path stays whole rather than folded at 80 columns.
         err_console().print(f"[yellow]Warning:[/] {escape(progress.warning or '')}.",
                             soft_wrap=True)
-    seeded = False
-    # The running command's own options (Typer vendors click; older ones use it).
-    for name in ("typer._click.globals", "click"):
-        try:
-            context = importlib.import_module(name).get_current_context(silent=True)
-        except ImportError:
-            continue
-        seeded = context is not None and context.params.get("seed") is not None
-        break
     if seeded and not review:
         return progress.recorder(), RandomPlanner()
     return progress.recorder(), SpacedPlanner(progress.reviews)
@@ -348,7 +337,7 @@ def quiz(
     from xentcli.quiz.session import Session, select_questions
 
     loaded = load_banks(bank or None)
-    recorder, planner = _open_progress(no_save, review)
+    recorder, planner = _open_progress(no_save, review, seeded=seed is not None)
     instances = select_questions(
         loaded,
         count=count,
