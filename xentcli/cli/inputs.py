@@ -108,19 +108,15 @@ def json_numbers(values: Any) -> Any:
     import numpy as np
 
     arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 0:
-        return _json_float(float(arr))
-    return [json_numbers(row) for row in arr] if arr.ndim > 1 else [
-        _json_float(v) for v in arr.tolist()
-    ]
-
-
-def _json_float(value: float) -> float | str:
-    if value != value:
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
+    if np.isfinite(arr).all():
+        out: Any = arr.tolist()
+        return out
+    # Only the few non-finite entries become strings; the rest stay numbers.
+    mixed = arr.astype(object)
+    mixed[np.isposinf(arr)] = "Infinity"
+    mixed[np.isneginf(arr)] = "-Infinity"
+    mixed[np.isnan(arr)] = "NaN"
+    return mixed.tolist() if arr.ndim else mixed[()]
 
 
 # ------------------------------------------------------------------------- tokens
