@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -81,3 +82,21 @@ def test_help_does_not_import_numpy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stderr == "[]"
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import xentcli.cli.calc_run as calc_run
+
+    def broken(measure: str, args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(calc_run, "run", broken)
+    monkeypatch.delenv("XENT_DEBUG", raising=False)
+    result = runner.invoke(app, ["calc", "entropy", "0.5,0.5"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: internal error (RuntimeError: boom); set XENT_DEBUG=1 to see where, "
+        "and please report it.\n"
+    )

@@ -121,7 +121,9 @@ CASES: list[tuple[Callable[[], Any], str]] = [
         lambda: binary_cross_entropy(1, math.nan, from_logits=True),
         "PRED has an invalid logit nan at index 0 (-inf is allowed)",
     ),
-    (lambda: binary_cross_entropy(1, 0.5, pos_weight=-1), "pos weight must be finite and >= 0"),
+    (lambda: binary_cross_entropy(1, 0.5, pos_weight=-1), "pos weight must be finite and >= 0; got -1"),
+    (lambda: binary_cross_entropy([1, 0], [0.5, 0.5], pos_weight=[1, math.nan]), "pos weight must be finite and >= 0; got nan at index 1"),
+    (lambda: cross_entropy(1.5, Q), "TARGET class index 1.5 is not a whole number"),
     (
         lambda: binary_cross_entropy([1, 0], [0.5, 0.5], pos_weight=[1, 2, 3]),
         "pos weight has shape (3,), which does not fit PRED's shape (2,)",

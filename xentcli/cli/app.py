@@ -79,6 +79,14 @@ class XentGroup(TyperGroup):
             # `xent ... | head`: the reader left; say nothing more.
             _silence_stdout()
             status = ExitStatus.ERROR
+        except Exception as exc:  # a bug: one line for the user, the trace on request
+            if os.environ.get("XENT_DEBUG"):
+                raise
+            sys.stderr.write(
+                f"Error: internal error ({type(exc).__name__}: {_one_line(str(exc))}); "
+                "set XENT_DEBUG=1 to see where, and please report it.\n"
+            )
+            status = ExitStatus.ERROR
         if standalone_mode:
             sys.exit(status)
         return status

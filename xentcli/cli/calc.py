@@ -147,6 +147,9 @@ QuietOpt = Annotated[
 ExplainOpt = Annotated[
     bool, typer.Option("--explain", help="Show the worked solution, step by step.")
 ]
+PlotOpt = Annotated[
+    bool, typer.Option("--plot", help="Draw the distributions as bars under the result.")
+]
 
 
 def _run(measure: str, **arguments: Any) -> None:
@@ -156,8 +159,6 @@ def _run(measure: str, **arguments: Any) -> None:
 
 
 # Commands --------------------------------------------------------------------------
-# --plot (study aids) adds an option to entropy, cross-entropy and kl, and draws
-# under the result in calc_run.run: look for PLOT there.
 
 
 @commands.command("entropy", cls=NumbersCommand)
@@ -169,6 +170,7 @@ def entropy_command(
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     explain: ExplainOpt = False,
+    plot: PlotOpt = False,
 ) -> None:
     """Entropy  H(P) = -Σ p_i log p_i  (0 log 0 = 0).
 
@@ -178,7 +180,7 @@ def entropy_command(
     Example: xent calc entropy 0.2,0.3,0.5 --base 2
     """
     _run("entropy", p=p, base=base, normalize=normalize, reduction=reduction.value,
-         json=json_out, quiet=quiet, explain=explain)
+         json=json_out, quiet=quiet, explain=explain, plot=plot)
 
 
 @commands.command("surprisal", cls=NumbersCommand)
@@ -215,6 +217,7 @@ def cross_entropy_command(
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     explain: ExplainOpt = False,
+    plot: PlotOpt = False,
 ) -> None:
     """Cross-entropy  H(TARGET, PRED) = -Σ y_i log q_i  (alias: ce).
 
@@ -225,7 +228,7 @@ def cross_entropy_command(
     """
     _run("cross-entropy", target=target, pred=pred, base=base, logits=logits,
          weights=weights, label_smoothing=label_smoothing, eps=eps, normalize=normalize,
-         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
+         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain, plot=plot)
 
 
 commands.command("cross-entropy", cls=NumbersCommand)(cross_entropy_command)
@@ -248,6 +251,7 @@ def kl_command(
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     explain: ExplainOpt = False,
+    plot: PlotOpt = False,
 ) -> None:
     """KL divergence  D_KL(P || Q) = Σ p_i log(p_i / q_i) = H(P, Q) - H(P).
 
@@ -256,7 +260,7 @@ def kl_command(
     Example: xent calc kl 0.2,0.3,0.5 0.1,0.2,0.7
     """
     _run("kl", p=p, q=q, base=base, logits=logits, eps=eps, normalize=normalize,
-         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
+         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain, plot=plot)
 
 
 @commands.command(

@@ -120,18 +120,10 @@ def write_json(outcome: Outcome) -> None:
 
 
 def result_console() -> Console:
-    """The stdout console; under ``NO_COLOR`` one that writes no escape codes at all.
-
-    Rich honours ``NO_COLOR`` by dropping colours but still writes bold and dim.
-    """
+    """The stdout console (plain under ``NO_COLOR``: see :mod:`xentcli.cli.console`)."""
     from xentcli.cli.console import out_console
 
-    console = out_console()
-    if console.no_color and console.color_system is not None:
-        from rich.console import Console
-
-        console = Console(highlight=False, color_system=None, width=console.width)
-    return console
+    return out_console()
 
 
 def _dim(console: Console) -> str:

@@ -100,7 +100,14 @@ def _output_mode(args: dict[str, Any]) -> str:
             f"{' and '.join(flags[c] for c in chosen)} are different outputs: choose one",
             param_hint=f"'{flags[chosen[0]]}'",
         )
-    return chosen[0] if chosen else "human"
+    mode = chosen[0] if chosen else "human"
+    if args.get("plot") and mode in ("json", "quiet"):
+        flag = "--json" if mode == "json" else "--quiet"
+        raise typer.BadParameter(
+            f"--plot draws under the result for people; it does not go with {flag}",
+            param_hint="'--plot'",
+        )
+    return mode
 
 
 def _parse(text: str | None, name: str) -> Vector | None:
@@ -305,12 +312,30 @@ def _add_notes(outcome: Outcome) -> None:
     )
 
 
+def _bars(outcome: Outcome) -> str:
+    """``--plot``: the distributions as used (after softmax, smoothing), as text bars."""
+    from xentcli.cli.console import MAX_WIDTH
+    from xentcli.cli.plotting import distribution_bars
+
+    b = outcome.breakdown
+    if b is None or b.terms.shape[0] != 1:  # a batch gets no per-class breakdown
+        raise InputError("--plot draws a single distribution: give one row, not a batch")
+    assert b.target is not None  # entropy, cross-entropy and kl always set it
+    if outcome.measure == "entropy":
+        return distribution_bars(b.target[0], width=MAX_WIDTH)
+    assert b.prob is not None
+    names = ("P", "Q") if outcome.measure == "kl" else ("TARGET", "PRED")
+    return distribution_bars(b.target[0], b.prob[0], width=MAX_WIDTH, names=names)
+
+
 def run(measure: str, args: dict[str, Any]) -> None:
     """Compute ``measure`` and write the chosen output."""
     mode = _output_mode(args)
     from xentcli.cli import calc_render
 
     outcome = compute(measure, args, detail=mode in ("human", "json"), explain=mode == "explain")
+    # Drawn before anything is written, so a batch is refused before any output.
+    bars = _bars(outcome) if args.get("plot") else None
     if mode == "quiet":
         calc_render.write_quiet(outcome)
     elif mode == "json":
@@ -321,8 +346,8 @@ def run(measure: str, args: dict[str, Any]) -> None:
         write_explanation(outcome)
     else:
         calc_render.write_human(outcome)
-        # PLOT: `--plot` (entropy, cross-entropy, kl) draws the distributions here,
-        # under the result, with xentcli.cli.plotting.distribution_bars.
+    if bars is not None:
+        sys.stdout.write(f"\n{bars}\n")
     for note in outcome.notes:
         sys.stderr.write(f"Note: {note}\n")
     sys.stderr.flush()

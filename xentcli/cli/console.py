@@ -1,12 +1,14 @@
 """The two consoles: results on stdout, notes and errors on stderr.
 
-Rich is imported on first use, not at start-up. Rich already drops colour when
-the stream is not a terminal or ``NO_COLOR`` is set; we only add a width cap so
-that nothing is wider than a classic 80-column terminal.
+Rich is imported on first use, not at start-up. Rich already writes no escape
+codes when the stream is not a terminal; under ``NO_COLOR`` it drops colours but
+would still write bold and dim, so there we turn styling off altogether. Nothing
+is wider than a classic 80-column terminal.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,7 +20,8 @@ MAX_WIDTH = 80
 def _make(stderr: bool) -> Console:
     from rich.console import Console
 
-    console = Console(stderr=stderr, highlight=False)
+    plain = bool(os.environ.get("NO_COLOR"))
+    console = Console(stderr=stderr, highlight=False, color_system=None if plain else "auto")
     if console.width > MAX_WIDTH:
         console.width = MAX_WIDTH
     return console

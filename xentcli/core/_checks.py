@@ -243,7 +243,8 @@ def check_class_indices(target: Any, k: int, name: str) -> npt.NDArray[np.intp]:
         bad = ~np.isfinite(t) | (t != np.floor(t))
         if bad.any():
             value, where = _first(t, bad)
-            raise InputError(f"{name} class index {_fmt(value)} at {where} is not a whole number")
+            at = f" at {where}" if t.ndim else ""
+            raise InputError(f"{name} class index {_fmt(value)}{at} is not a whole number")
     elif t.dtype.kind not in "iu":
         raise InputError(f"{name} class indices must be whole numbers")
     # Two reductions prove the common case; only a bad input is searched.

@@ -178,8 +178,13 @@ def _pos_weight(pos_weight: Any, arr: FloatArray) -> FloatArray | None:
     if pos_weight is None:
         return None
     w = as_float_array(pos_weight, "pos weight", vector=False).astype(arr.dtype)
-    if not (np.isfinite(w).all() and (w >= 0).all()):
-        raise InputError("pos weight must be finite and >= 0")
+    bad = ~(np.isfinite(w) & (w >= 0))
+    if bad.any():
+        flat = int(np.flatnonzero(bad)[0])
+        where = f" at {position(w.shape, flat)}" if w.ndim else ""
+        raise InputError(
+            f"pos weight must be finite and >= 0; got {float(w.reshape(-1)[flat]):.10g}{where}"
+        )
     if w.ndim > 1 or (w.ndim == 1 and arr.ndim and w.shape[0] not in (1, arr.shape[-1])) or (
         w.ndim == 1 and not arr.ndim and w.shape[0] != 1
     ):
