@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 import typer
@@ -19,12 +20,13 @@ def _all_command_paths() -> list[list[str]]:
     root = typer.main.get_command(app)
     paths: list[list[str]] = []
 
-    def walk(cmd: object, path: list[str]) -> None:
+    def walk(cmd: Any, path: list[str], ctx: Any) -> None:
         paths.append(path)
-        for name, sub in getattr(cmd, "commands", {}).items():
-            walk(sub, [*path, name])
+        if hasattr(cmd, "list_commands"):  # groups, including the lazy root
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), [*path, name], ctx)
 
-    walk(root, [])
+    walk(root, [], root.make_context("xent", ["--help"], resilient_parsing=True))
     return paths
 
 
@@ -36,7 +38,8 @@ def test_version() -> None:
 
 def test_every_command_has_help() -> None:
     paths = _all_command_paths()
-    assert len(paths) >= 1
+    names = {" ".join(p) for p in paths}
+    assert {"calc ce", "calc grad", "quiz", "bank check", "stats", "plot compare", "learn"} <= names
     for path in paths:
         result = runner.invoke(app, [*path, "--help"])
         assert result.exit_code == 0, path
@@ -100,3 +103,19 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
         "Error: internal error (RuntimeError: boom); set XENT_DEBUG=1 to see where, "
         "and please report it.\n"
     )
+
+
+def test_a_command_run_builds_only_its_own_command_group() -> None:
+    code = (
+        "import sys\n"
+        "from xentcli.cli import main\n"
+        "sys.argv = ['xent', 'calc', 'entropy', '0.5,0.5', '-q']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = sorted(m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "                if m in {f'xentcli.cli.{c}' for c in\n"
+        "                         ('calc', 'quiz', 'bank', 'stats', 'plot', 'learn')})\n"
+        "sys.stderr.write(repr(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout == "0.6931471805599453\n"
+    assert done.stderr == "['calc']"

@@ -8,9 +8,11 @@ turned into exactly one line on stderr and an :class:`ExitStatus` by
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from functools import cache
 from typing import Annotated, Any
 
 import typer
@@ -38,6 +40,12 @@ class XentGroup(TyperGroup):
     Both the console script and ``CliRunner`` call ``main``, so tests see the
     same messages and exit codes as users do.
     """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # Typer would import pydantic (slower than numpy) to coerce these options.
@@ -150,12 +158,25 @@ def root(
     """Cross-entropy calculator and mock-interview quiz."""
 
 
-def _register_commands() -> None:
-    # Each module adds its commands; none imports numpy or Rich at import time.
-    from xentcli.cli import bank, calc, learn, plot, quiz, stats
-
-    for module in (calc, quiz, bank, stats, plot, learn):
-        module.register(app)
+#: The top-level commands, in the order help lists them; each is declared by the
+#: module of the same name in xentcli/cli/, through its ``register(app)``.
+COMMANDS = ("calc", "quiz", "bank", "stats", "plot", "learn")
 
 
-_register_commands()
+@cache
+def load_command(name: str) -> Any:
+    """Import one command's module and build its click command.
+
+    Building every command (every option of every subcommand) on each run cost
+    more start-up time than the calculation itself; ``xent calc ...`` now builds
+    only ``calc``, and only ``--help`` and completion load them all.
+    """
+    module = importlib.import_module(f"xentcli.cli.{name}")
+    holder = typer.Typer(rich_markup_mode=None, add_completion=False)
+    holder.callback()(_no_op)  # a callback makes Typer build a group, even for one command
+    module.register(holder)
+    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+
+
+def _no_op() -> None:
+    """Placeholder callback."""
