@@ -22,6 +22,7 @@ from xentcli.core._blocks import (
     run_blocks,
     sum_tolerance,
     transposed,
+    xlogx,
 )
 from xentcli.core._checks import (
     Base,
@@ -104,7 +105,7 @@ def entropy(
         t = transposed(p2, rows)
         if not distribution_ok(t, tol, normalize):
             return False
-        per_row[rows] = -plogx(t, np.log(t), np.empty_like(t))
+        per_row[rows] = -xlogx(t, np.empty_like(t))
         return True
 
     if not run_blocks(block, p2.shape[0], k):

@@ -128,15 +128,16 @@ def binary_cross_entropy(
             np.negative(tail, out=tail)
             np.exp(tail, out=tail)
             np.log1p(tail, out=tail)
-            c_pos = y if w is None else y * w
-            c_neg = 1 - y
-            coef = np.where(x > 0, c_neg, -c_pos)
+            if w is None:
+                coef = np.subtract(x > 0, y, dtype=x.dtype)  # c_neg = 1 - y or -c_pos = -y
+            else:
+                c_pos, c_neg = y * w, 1 - y
+                coef = np.where(x > 0, c_neg, -c_pos)
+                tail *= c_pos + c_neg
             if x.min() == -np.inf:
                 coef = times_where(coef, x)  # -inf with coef 0 (y = 0) is a 0 term
             else:
                 coef *= x
-            if w is not None:
-                tail *= c_pos + c_neg
             loss = tail
             loss += coef
         else:
