@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from xentcli.core._checks import Base, FloatArray, resolve_base
+from xentcli.core._prepare import safe_log, times_where
 from xentcli.core.information import cross_entropy, entropy, kl_divergence
 from xentcli.core.losses import binary_cross_entropy, cross_entropy_grad, focal_loss
 from xentcli.core.softmax import log_softmax, softmax
@@ -119,19 +120,6 @@ def _rows2(x: Any) -> FloatArray:
     return arr.reshape(-1, arr.shape[-1]) if arr.ndim else arr.reshape(1, 1)
 
 
-def _times(coef: FloatArray, values: FloatArray) -> FloatArray:
-    """``coef * values`` with 0 wherever ``coef`` is 0 (the 0 * log 0 = 0 convention)."""
-    out = np.zeros(np.broadcast_shapes(coef.shape, values.shape))
-    np.multiply(coef, values, out=out, where=coef != 0)
-    return out
-
-
-def _log(p: FloatArray) -> FloatArray:
-    out = np.full_like(p, -np.inf)
-    np.log(p, out=out, where=p > 0)
-    return out
-
-
 def _prediction(
     pred: Any, *, from_logits: bool, eps: float | None, normalize: bool
 ) -> tuple[FloatArray | None, FloatArray, FloatArray]:
@@ -149,7 +137,7 @@ def _prediction(
         q = q / q.sum(axis=-1, keepdims=True)
     if eps is not None:
         q = np.clip(q, eps, 1 - eps)
-    return None, q, _log(q)
+    return None, q, safe_log(q)
 
 
 def _is_indices(target: Any, pred_shape: tuple[int, ...]) -> bool:
@@ -183,7 +171,7 @@ def entropy_breakdown(
     pp = _rows2(arr)
     if normalize:
         pp = pp / pp.sum(axis=-1, keepdims=True)
-    terms = _times(pp, -_log(pp)) / ln_base + 0.0  # + 0.0: no -0.0
+    terms = times_where(pp, -safe_log(pp)) / ln_base + 0.0  # + 0.0: no -0.0
     return Breakdown(
         "entropy", unit, ln_base, value, terms, terms.sum(axis=-1),
         target=pp, batch_shape=arr.shape[:-1],
@@ -219,7 +207,7 @@ def cross_entropy_breakdown(
     y, raw, labels = _prepared_target(target, shape, n, k, label_smoothing, normalize)
     w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), (k,))
     wy = y if w is None else y * w
-    terms = _times(wy, -log_q) / ln_base + 0.0
+    terms = times_where(wy, -log_q) / ln_base + 0.0
     rows = terms.sum(axis=-1)
     mass = None if w is None else wy.sum(axis=-1)
     return Breakdown(
@@ -273,12 +261,12 @@ def kl_breakdown(
     pp = _rows2(p)
     if normalize:
         pp = pp / pp.sum(axis=-1, keepdims=True)
-    log_p = _log(pp)
+    log_p = safe_log(pp)
     diff = np.zeros_like(pp)
     np.subtract(log_p, log_q, out=diff, where=pp != 0)
-    terms = _times(pp, diff) / ln_base + 0.0
-    h_p = _times(pp, -log_p).sum(axis=-1) / ln_base + 0.0
-    h_pq = _times(pp, -log_q).sum(axis=-1) / ln_base + 0.0
+    terms = times_where(pp, diff) / ln_base + 0.0
+    h_p = times_where(pp, -log_p).sum(axis=-1) / ln_base + 0.0
+    h_pq = times_where(pp, -log_q).sum(axis=-1) / ln_base + 0.0
     return Breakdown(
         "kl", unit, ln_base, value, terms, terms.sum(axis=-1), target=pp, logits=z,
         prob=qq, log_prob=log_q, reference=np.stack([h_p, h_pq]),
@@ -324,10 +312,10 @@ def bce_breakdown(
             neg_log_p = np.logaddexp(0, -x)
             neg_log_1mp = np.logaddexp(0, x)
         else:
-            neg_log_p = -_log(p)
-            neg_log_1mp = -_log(1 - p) if eps is not None else -np.log1p(-p)
-    pos = _times(y * w, neg_log_p) / ln_base + 0.0
-    neg = _times(1 - y, neg_log_1mp) / ln_base + 0.0
+            neg_log_p = -safe_log(p)
+            neg_log_1mp = -safe_log(1 - p) if eps is not None else -np.log1p(-p)
+    pos = times_where(y * w, neg_log_p) / ln_base + 0.0
+    neg = times_where(1 - y, neg_log_1mp) / ln_base + 0.0
     terms = pos + neg
     return Breakdown(
         "bce", unit, ln_base, value, terms, terms.sum(axis=-1), target=y,
@@ -369,7 +357,7 @@ def focal_breakdown(
         # (1 - q)^gamma from log q, exact as q -> 1 (see focal_loss).
         factor = np.exp(gamma * np.log(-np.expm1(log_q))) if gamma else np.ones_like(q)
     ay = y if a is None else y * a
-    terms = _times(ay * factor, -log_q) / ln_base + 0.0
+    terms = times_where(ay * factor, -log_q) / ln_base + 0.0
     return Breakdown(
         "focal", unit, ln_base, value, terms, terms.sum(axis=-1), target=y, raw_target=raw,
         labels=labels, logits=z, prob=q, log_prob=log_q, weights=a, factor=factor,
