@@ -194,6 +194,18 @@ def test_chunks_keep_line_numbers_and_width(
         parse_vector(wide, "P")
 
 
+def test_chunked_file_equals_the_inline_rows_with_comments_header_and_no_final_newline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inputs, "CHUNK_LINES", 3)
+    rows = [[i / 10, 1 - i / 10] for i in range(11)]
+    text = ["p0,p1", "# a comment", ""] + [f"{a},{b}" for a, b in rows]
+    path = _write(tmp_path, "rows.csv", "\n".join(text))  # last line without newline
+    got = parse_vector(path, "P").values
+    np.testing.assert_array_equal(got, np.array(rows))
+    assert got.shape == (11, 2)
+
+
 def test_large_file(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     data = rng.dirichlet(np.ones(4), size=150_000)

@@ -262,11 +262,20 @@ def _content(line: str) -> str:
     return line.strip()
 
 
-def _read_text(lines: Iterable[str], name: str, source: str) -> FloatArray:
-    """Rows of numbers from text lines, converted chunk by chunk."""
+def _read_text(
+    lines: Iterable[str], name: str, source: str, max_rows: int | None = None
+) -> FloatArray:
+    """Rows of numbers from text lines, converted chunk by chunk.
+
+    With ``max_rows`` (a file's line count) the rows go straight into one array
+    of that size, so the peak memory is the result plus one chunk; without it
+    (standard input) the chunks are joined at the end.
+    """
     import numpy as np
 
     chunks: list[FloatArray] = []
+    out: FloatArray | None = None
+    filled = 0
     width: int | None = None
     first_line = 0  # 1-based number of the first line of the next chunk, minus one
     iterator = iter(lines)
@@ -282,13 +291,34 @@ def _read_text(lines: Iterable[str], name: str, source: str) -> FloatArray:
                 # Keep line numbers right: blank the header instead of removing it.
                 chunk[head] = ""
         block = _convert_chunk(chunk, name, source, first_line, width)
-        if block.size:
-            width = block.shape[1]
-            chunks.append(block)
         first_line += len(chunk)
+        if not block.size:
+            continue
+        width = block.shape[1]
+        if out is None and max_rows is not None:
+            out = np.empty((max_rows, width))
+        if out is not None and filled + len(block) > len(out):
+            chunks, out, max_rows = [out[:filled]], None, None  # more rows than lines: join
+        if out is None:
+            chunks.append(block)
+            continue
+        out[filled : filled + len(block)] = block
+        filled += len(block)
+    if out is not None:
+        return out[:filled]
     if not chunks:
         raise InputError(f"{name}: {source} holds no numbers")
     return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in a file (an upper bound on its rows), read in binary blocks: fast."""
+    count, last = 0, b"\n"
+    with path.open("rb") as raw:
+        for block in iter(lambda: raw.read(1 << 20), b""):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")  # a last line without its newline
 
 
 def _convert_chunk(
@@ -362,8 +392,9 @@ def _read_source(source: str, name: str) -> FloatArray:
         raise InputError(f"{name}: {source} is not a text file (nor a .npy array)")
     try:
         # utf-8-sig: spreadsheet exports often start with a byte-order mark.
+        rows = _count_lines(path)
         with path.open(encoding="utf-8-sig") as stream:
-            return _read_text(_lines(stream, name, source), name, source)
+            return _read_text(_lines(stream, name, source), name, source, rows)
     except OSError as exc:
         raise _file_error(name, source, exc) from None
 
