@@ -203,3 +203,15 @@ def test_no_warnings_on_zeros_and_infinities() -> None:
     focal_loss([0.0, 1.0], [1.0, 0.0], gamma=0.5)
     softmax([-math.inf, 0.0])
     binary_cross_entropy([1.0], [-1000.0], from_logits=True, eps=1e-7)
+
+
+def test_zero_results_are_positive_zero_not_minus_zero() -> None:
+    # `-0.0` would print as "-0.0" and read as a sign in a table or a script.
+    results = [
+        surprisal(1.0),
+        entropy([[1.0, 0.0]], reduction="none")[0],
+        cross_entropy(np.array([0]), [[1.0, 0.0]], reduction="none")[0],
+        cross_entropy([[1.0, 0.0]], [[1.0, 0.0]], reduction="none")[0],
+        focal_loss(np.array([0]), [[1.0, 0.0]], reduction="none")[0],
+    ]
+    assert [math.copysign(1.0, float(r)) for r in results] == [1.0] * len(results)

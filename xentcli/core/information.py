@@ -67,7 +67,7 @@ def surprisal(p: Any, *, base: Base = "e") -> Any:
     """
     ln_base, _ = resolve_base(base)
     arr = check_probabilities(as_float_array(p, "P", vector=False), "P", distribution=False)
-    return finish(-safe_log(arr) / ln_base)
+    return finish((0.0 - safe_log(arr)) / ln_base)  # 0.0 - x: no -0.0 for p = 1
 
 
 def entropy(
@@ -105,12 +105,13 @@ def entropy(
         t = transposed(p2, rows)
         if not distribution_ok(t, tol, normalize):
             return False
-        per_row[rows] = -xlogx(t, np.empty_like(t))
+        per_row[rows] = 0.0 - xlogx(t, np.empty_like(t))  # no -0.0 for a certain outcome
         return True
 
     if not run_blocks(block, p2.shape[0], k):
         check_probabilities(arr, "P", distribution=True, normalize=normalize)
     return reduce_rows(per_row.reshape(arr.shape[:-1]), how, ln_base)
+
 
 def cross_entropy(
     target: Any,
@@ -194,7 +195,7 @@ def cross_entropy(
         if w is not None and mass is not None:
             y *= w[:, None]
             mass[rows] = column_sums(y)
-        per_row[rows] = -plogx(y, t, work)
+        per_row[rows] = 0.0 - plogx(y, t, work)
         return True
 
     if not run_blocks(block, q2.shape[0], k):

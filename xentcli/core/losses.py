@@ -273,7 +273,7 @@ def focal_loss(
             work *= g
             np.exp(work, out=work)
             log_q *= work
-        per_row[rows] = -plogx(y, log_q, work)
+        per_row[rows] = 0.0 - plogx(y, log_q, work)
         return True
 
     if not run_blocks(block, q2.shape[0], k):
