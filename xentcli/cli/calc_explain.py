@@ -121,7 +121,8 @@ def _softmax_steps(z: Any, what: str) -> list[str]:
     """The softmax of one row of logits, step by step (compact)."""
     z = np.asarray(z, dtype=np.float64)
     top = float(z.max())
-    shifted = np.exp(z - top)
+    with np.errstate(over="ignore"):  # z - max z may overflow to -inf: exp gives 0
+        shifted = np.exp(z - top)
     norm = float(shifted.sum())
     lines = [f"{what} holds logits; softmax first, shifted by max z = {fmt(top)}:"]
     lines.append("  q_i = exp(z_i - max z) / Σ_j exp(z_j - max z)")
@@ -295,7 +296,8 @@ def _focal(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     lines.append(total("FL", b.terms[r].tolist(), b.rows[r], b.unit))
     assert b.log_prob is not None
     weights = b.weights if b.weights is not None else 1.0
-    plain = float(np.where(b.target[r] != 0, -b.target[r] * weights * b.log_prob[r], 0).sum())
+    with np.errstate(invalid="ignore"):  # 0 · -inf is a class with no target mass
+        plain = float(np.where(b.target[r] != 0, -b.target[r] * weights * b.log_prob[r], 0).sum())
     lines.append(
         f"Without the factor (γ = 0) it is the cross-entropy, {fmt(plain / b.ln_base)} "
         f"{b.unit}: (1 - q)^γ shrinks the loss of classes predicted well."

@@ -378,7 +378,9 @@ def softmax_breakdown(z: Any) -> Breakdown:
     """
     q = softmax(z)
     zz = _rows2(z)
-    shifted = np.exp(zz - zz.max(axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):
+        # A huge spread (1e308 and -1e308) overflows z - max z to -inf: exp gives 0.
+        shifted = np.exp(zz - zz.max(axis=-1, keepdims=True))
     return Breakdown(
         "softmax", "", 1.0, q, _rows2(q), shifted.sum(axis=-1), target=shifted, logits=zz,
         prob=_rows2(q), log_prob=_rows2(log_softmax(z)), batch_shape=np.shape(z)[:-1],
