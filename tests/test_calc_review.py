@@ -5,6 +5,7 @@ Expected values are hand computations with ``math``, not calls to the core.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -44,3 +45,26 @@ def test_huge_logits_explain_without_numpy_warnings() -> None:
         lines = explain(*args)
         assert any(line.startswith("Result") for line in lines), args
     assert "  exp(z - 1e+308) = [1, 0]" in explain("ce", "0", "1e308,-1e308", "--logits")
+
+
+def test_explain_says_which_left_out_terms_are_zero() -> None:
+    # 20 equally likely classes: every term is -(1/20) ln(1/20) = ln(20)/20, none is 0.
+    lines = explain("entropy", ",".join(["1/20"] * 20))
+    assert f"  i=11:  -0.05 · ln 0.05 = {math.log(20) / 20:.6g}" in lines
+    assert "  ... 8 more classes, not shown (their terms are in the sum)" in lines
+    assert not any("with a term of 0" in line for line in lines)
+    # 5 impossible classes and 15 at 1/15: 12 shown, 3 non-zero and 5 zero ones left out.
+    lines = explain("entropy", ",".join(["0"] * 5 + ["1/15"] * 15))
+    assert "  ... 8 more classes, not shown (3 with a non-zero term, in the sum)" in lines
+    assert f"H(P) = sum of the 20 terms = {math.log(15):.6g} nats" in lines
+    # A one-hot target over 20 classes: 19 zero terms left out.
+    pred = ",".join(["0.05"] * 20)
+    lines = explain("ce", "3", pred)
+    assert "  ... 19 more classes with a term of 0" in lines
+
+
+def test_explain_grad_says_how_many_classes_are_left_out() -> None:
+    lines = explain("grad", "0", ",".join(["0"] * 15))
+    # q_i = 1/15 everywhere: q_0 - 1 for the true class, q_i for the others.
+    assert f"  i=0:  {1 / 15:.6g} - 1 = {1 / 15 - 1:.6g}" in lines
+    assert "  ... 3 more classes, computed the same way" in lines

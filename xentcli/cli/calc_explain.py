@@ -69,13 +69,12 @@ def _paren(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _shown(terms: Any) -> tuple[list[int], int]:
-    """Which classes get a line: all of a short row, else the non-zero terms."""
+def _shown(terms: Any) -> list[int]:
+    """Which classes get a line: all of a short row, else the non-zero terms (up to a limit)."""
     k = len(terms)
     if k <= MAX_TERMS:
-        return list(range(k)), 0
-    nonzero = [i for i in range(k) if terms[i] != 0][:MAX_TERMS]
-    return nonzero, k - len(nonzero)
+        return list(range(k))
+    return [i for i in range(k) if terms[i] != 0][:MAX_TERMS]
 
 
 def _rows_header(outcome: Outcome, r: int) -> list[str]:
@@ -168,14 +167,14 @@ def _entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
         lines.append(f"--normalize: P divided by its sum {fmt(raw.sum())}.")
         lines += vector("p", b.target[r] if b.target is not None else raw)
     assert b.target is not None
-    shown, rest = _shown(b.terms[r])
+    shown = _shown(b.terms[r])
     for i in shown:
         p = b.target[r, i]
         if p == 0:
             lines.append(f"  i={i}:  p_i = 0, and 0 · {log} 0 = 0")
         else:
             lines.append(f"  i={i}:  -{fmt(p)} · {log} {fmt(p)} = {fmt(b.terms[r, i])}")
-    lines += _rest(rest)
+    lines += _rest(b.terms[r], shown)
     k = b.terms.shape[1]
     lines.append(total("H(P)", b.terms[r].tolist(), b.rows[r], b.unit))
     if k > 1:
@@ -187,8 +186,25 @@ def _entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     return lines
 
 
-def _rest(rest: int) -> list[str]:
-    return [f"  ... {rest} more classes with a term of 0"] if rest else []
+def _rest(terms: Any, shown: list[int]) -> list[str]:
+    """The classes left out by :func:`_shown`, and whether their terms are 0.
+
+    >>> _rest([0.5, 0.0, 0.25, 0.0], [0])
+    ['  ... 3 more classes, not shown (1 with a non-zero term, in the sum)']
+    >>> _rest([0.5, 0.0, 0.0], [0])
+    ['  ... 2 more classes with a term of 0']
+    """
+    hidden = len(terms) - len(shown)
+    if not hidden:
+        return []
+    nonzero = sum(1 for t in terms if t != 0) - sum(1 for i in shown if terms[i] != 0)
+    if not nonzero:
+        return [f"  ... {hidden} more classes with a term of 0"]
+    if nonzero == hidden:
+        return [f"  ... {hidden} more classes, not shown (their terms are in the sum)"]
+    return [
+        f"  ... {hidden} more classes, not shown ({nonzero} with a non-zero term, in the sum)"
+    ]
 
 
 def _cross_entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
@@ -199,7 +215,7 @@ def _cross_entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     if weighted:
         lines += vector("Class weights w", b.weights, indent=0)
     lines.append(f"Terms -{'w_i · ' if weighted else ''}y_i · {log} q_i:")
-    shown, rest = _shown(b.terms[r])
+    shown = _shown(b.terms[r])
     for i in shown:
         y, q = b.target[r, i], b.prob[r, i]
         w = f"{fmt(b.weights[i])} · " if b.weights is not None else ""
@@ -207,7 +223,7 @@ def _cross_entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
             lines.append(f"  i={i}:  y_i = 0, so the term is 0")
         else:
             lines.append(f"  i={i}:  -{w}{fmt(y)} · {log} {fmt(q)} = {fmt(b.terms[r, i])}")
-    lines += _rest(rest)
+    lines += _rest(b.terms[r], shown)
     lines.append(total("H", b.terms[r].tolist(), b.rows[r], b.unit))
     if b.raw_target is None and np.count_nonzero(b.target[r]) == 1 and not weighted:
         true = int(np.flatnonzero(b.target[r])[0])
@@ -223,14 +239,14 @@ def _kl(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     lines = _prediction_steps(outcome, b, r, "Q")
     assert b.target is not None and b.prob is not None and b.reference is not None
     lines.append(f"Terms p_i · {log}(p_i / q_i):")
-    shown, rest = _shown(b.terms[r])
+    shown = _shown(b.terms[r])
     for i in shown:
         p, q = b.target[r, i], b.prob[r, i]
         if p == 0:
             lines.append(f"  i={i}:  p_i = 0, so the term is 0")
         else:
             lines.append(f"  i={i}:  {fmt(p)} · {log}({fmt(p)} / {fmt(q)}) = {fmt(b.terms[r, i])}")
-    lines += _rest(rest)
+    lines += _rest(b.terms[r], shown)
     lines.append(total("D_KL", b.terms[r].tolist(), b.rows[r], b.unit))
     h_p, h_pq = b.reference[0, r], b.reference[1, r]
     lines += [
@@ -280,7 +296,7 @@ def _focal(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
         lines += vector("α", b.weights, indent=0)
     a = "α_i · " if b.weights is not None else ""
     lines.append(f"Terms -{a}y_i · (1 - q_i)^γ · {log} q_i, with γ = {fmt(gamma)}:")
-    shown, rest = _shown(b.terms[r])
+    shown = _shown(b.terms[r])
     for i in shown:
         y, q = b.target[r, i], b.prob[r, i]
         if y == 0:
@@ -292,7 +308,7 @@ def _focal(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
             f" = {fmt(b.terms[r, i])}"
         )
         lines.append(f"        (the factor (1 - q_i)^γ = {fmt(b.factor[r, i])})")
-    lines += _rest(rest)
+    lines += _rest(b.terms[r], shown)
     lines.append(total("FL", b.terms[r].tolist(), b.rows[r], b.unit))
     assert b.log_prob is not None
     weights = b.weights if b.weights is not None else 1.0
@@ -352,6 +368,8 @@ def _grad(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
         else:
             expr = f"{fmt(q)} - {fmt(y)}"
         lines.append(f"  i={i}:  {expr} = {fmt(b.terms[r, i])}")
+    if b.terms.shape[1] > MAX_TERMS:
+        lines.append(f"  ... {b.terms.shape[1] - MAX_TERMS} more classes, computed the same way")
     if scale:
         lines.append(f"  {scale.strip()}")
     return lines
