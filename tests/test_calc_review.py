@@ -68,3 +68,17 @@ def test_explain_grad_says_how_many_classes_are_left_out() -> None:
     # q_i = 1/15 everywhere: q_0 - 1 for the true class, q_i for the others.
     assert f"  i=0:  {1 / 15:.6g} - 1 = {1 / 15 - 1:.6g}" in lines
     assert "  ... 3 more classes, computed the same way" in lines
+
+
+def test_explain_grad_in_bits_divides_each_line_by_ln_base() -> None:
+    # softmax(-1, 0, 2) = (0.0420101, 0.114195, 0.843795); in bits each part / ln 2.
+    z = (-1.0, 0.0, 2.0)
+    total = sum(math.exp(v) for v in z)
+    q = [math.exp(v) / total for v in z]
+    lines = explain("grad", "2", "-1,0,2", "--base", "2")
+    assert "The loss is in bits, so each component is divided by ln 2:" in lines
+    assert f"  i=0:  ({q[0]:.6g} - 0) / ln 2 = {q[0] / math.log(2):.6g}" in lines
+    assert f"  i=2:  ({q[2]:.6g} - 1) / ln 2 = {(q[2] - 1) / math.log(2):.6g}" in lines
+    lines = explain("grad", "2", "-1,0,2", "--base", "3", "--weights", "1,2,3")
+    assert f"  i=1:  (3 · {q[1]:.6g} - 2 · 0) / ln 3 = {3 * q[1] / math.log(3):.6g}" in lines
+    assert not any("ln _3" in line for line in lines)

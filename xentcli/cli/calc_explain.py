@@ -359,7 +359,11 @@ def _grad(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     if weighted:
         lines += vector("Class weights w", b.weights, indent=0)
         lines.append(f"Σ_j w_j · y_j = {fmt(b.row_weight[r])}")
-    scale = "" if b.ln_base == 1 else f" (divided by ln {log_name(b.ln_base)[3:]} for {b.unit})"
+    # In another unit the loss is ln-loss / ln b, and so is its gradient.
+    scale = "" if b.ln_base == 1 else f" / ln {_base_number(b.ln_base)}"
+    if scale:
+        lines.append(f"The loss is in {b.unit}, so each component is divided by ln "
+                     f"{_base_number(b.ln_base)}:")
     for i in range(min(b.terms.shape[1], MAX_TERMS)):
         q, y = b.prob[r, i], b.target[r, i]
         if weighted:
@@ -367,12 +371,21 @@ def _grad(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
             expr = f"{fmt(b.row_weight[r])} · {fmt(q)} - {fmt(b.weights[i])} · {fmt(y)}"
         else:
             expr = f"{fmt(q)} - {fmt(y)}"
+        if scale:
+            expr = f"({expr}){scale}"
         lines.append(f"  i={i}:  {expr} = {fmt(b.terms[r, i])}")
     if b.terms.shape[1] > MAX_TERMS:
         lines.append(f"  ... {b.terms.shape[1] - MAX_TERMS} more classes, computed the same way")
-    if scale:
-        lines.append(f"  {scale.strip()}")
     return lines
+
+
+def _base_number(ln_base: float) -> str:
+    """The base as written after ``ln`` (``2``, ``10``, ``3``).
+
+    >>> [_base_number(np.log(b)) for b in (2, 10, 3)]
+    ['2', '10', '3']
+    """
+    return log_name(ln_base)[3:].lstrip("_")
 
 
 _HEADERS: dict[str, Callable[[Outcome, Breakdown], list[str]]] = {
@@ -542,7 +555,7 @@ def _unit_note_from(ln_base: float, unit: str) -> list[str]:
     log = log_name(ln_base)
     if log == "ln":
         return []
-    return [f"({log} x = ln x / ln {log[3:].lstrip('_')}: results in {unit})"]
+    return [f"({log} x = ln x / ln {_base_number(ln_base)}: results in {unit})"]
 
 
 def write_explanation(outcome: Outcome) -> None:
