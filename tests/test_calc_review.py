@@ -82,3 +82,30 @@ def test_explain_grad_in_bits_divides_each_line_by_ln_base() -> None:
     lines = explain("grad", "2", "-1,0,2", "--base", "3", "--weights", "1,2,3")
     assert f"  i=1:  (3 · {q[1]:.6g} - 2 · 0) / ln 3 = {3 * q[1] / math.log(3):.6g}" in lines
     assert not any("ln _3" in line for line in lines)
+
+
+def test_bce_human_view_counts_labels_not_rows() -> None:
+    # -ln 0.9, -ln 0.8 | -ln 0.7, -ln 0.6: BCE reduces over all four labels.
+    losses = [-math.log(0.9), -math.log(0.8), -math.log(0.7), -math.log(0.6)]
+    args = ("bce", "1,0;0,1", "0.9,0.2;0.3,0.6")
+    out = calc(*args).stdout
+    assert out == (
+        f"binary cross-entropy  BCE(TARGET, PRED) = {sum(losses) / 4:.6g} nats"
+        "   (mean over 4 labels)\n"
+    )
+    out = calc(*args, "-r", "sum").stdout
+    assert out.endswith(f"= {sum(losses):.6g} nats   (sum over 4 labels)\n")
+    lines = calc(*args, "-r", "none").stdout.splitlines()
+    assert lines == [
+        "binary cross-entropy  BCE(TARGET, PRED)   (one value per label, 2 rows, in nats)",
+        f"[{losses[0]:.6g}, {losses[1]:.6g}]",
+        f"[{losses[2]:.6g}, {losses[3]:.6g}]",
+    ]
+
+
+def test_bce_one_row_without_reduction_is_one_value_per_label() -> None:
+    lines = calc("bce", "1,0", "0.9,0.2", "-r", "none").stdout.splitlines()
+    assert lines[0].endswith("(one value per label, in nats)")
+    assert lines[1].split() == ["label", "value"]
+    assert lines[3].split() == ["0", f"{-math.log(0.9):.6g}"]
+    assert calc("bce", "1,0", "0.9,0.2").stdout.splitlines()[2].split()[0] == "label"

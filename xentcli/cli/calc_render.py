@@ -141,7 +141,10 @@ def headline(outcome: Outcome) -> Text:
     line.append(singular(fmt(value) + unit), style="bold")
     rows = outcome.main.values.shape[0] if outcome.main.values.ndim > 1 else 1
     if rows > 1 and outcome.reduction in ("mean", "sum"):
-        line.append(f"   ({outcome.reduction} over {rows} rows)", style="dim")
+        # BCE reduces over every label, not over rows.
+        over = (f"{outcome.main.values.size} labels" if outcome.measure == "bce"
+                else f"{rows} rows")
+        line.append(f"   ({outcome.reduction} over {over})", style="dim")
     return line
 
 
@@ -204,6 +207,7 @@ def _class_table(outcome: Outcome) -> Any:
     table.add_column("class", justify="right")
     for name in names:
         table.add_column(name, justify="right")
+    table.columns[0].header = "label" if outcome.measure == "bce" else "class"
     for i, row in enumerate(zip(*columns, strict=True)):
         table.add_row(str(i), *(fmt(v) for v in row))
     return table
@@ -257,9 +261,18 @@ def write_human(outcome: Outcome) -> None:
             console.print()
             console.print(_class_table(outcome))
         return
-    if outcome.is_list:
-        title.append(f"   ({value.shape[0]} rows{', in ' + unit.strip() if unit else ''})",
-                     style="dim")
+    if outcome.measure == "bce" and value.ndim == 1:
+        # --reduction none on one row: a loss per label, not per row.
+        title.append(f"   (one value per label, in {outcome.unit})", style="dim")
+        console.print(title)
+        console.print(_list_table(value, "label"))
+        return
+    if outcome.is_list or outcome.measure == "bce":
+        per = "one value per label, " if outcome.measure == "bce" else ""
+        title.append(
+            f"   ({per}{value.shape[0]} rows{', in ' + unit.strip() if unit else ''})",
+            style="dim",
+        )
         console.print(title)
         for row in value[:SHOWN_ROWS].reshape(-1, value.shape[-1])[:SHOWN_ROWS]:
             console.print(_inline_list(row), soft_wrap=False)
