@@ -109,3 +109,14 @@ def test_bce_one_row_without_reduction_is_one_value_per_label() -> None:
     assert lines[1].split() == ["label", "value"]
     assert lines[3].split() == ["0", f"{-math.log(0.9):.6g}"]
     assert calc("bce", "1,0", "0.9,0.2").stdout.splitlines()[2].split()[0] == "label"
+
+
+def test_explain_focal_names_the_alpha_weighted_cross_entropy() -> None:
+    # γ = 0 with α = 0.25: 0.25 · -ln 0.7, which is not the cross-entropy -ln 0.7.
+    lines = explain("focal", "2", "0.1,0.2,0.7", "--alpha", "0.25")
+    text = " ".join(lines)
+    assert f"it would be the α-weighted cross-entropy, {-0.25 * math.log(0.7):.6g}" in text
+    lines = explain("focal", "2", "0.1,0.2,0.7")
+    assert f"it would be the cross-entropy, {-math.log(0.7):.6g} nats" in " ".join(lines)
+    lines = explain("focal", "2", "0.1,0.2,0.7", "--gamma", "0")
+    assert "With γ = 0 the factor is 1: this is the cross-entropy." in lines

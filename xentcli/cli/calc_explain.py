@@ -314,10 +314,15 @@ def _focal(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     weights = b.weights if b.weights is not None else 1.0
     with np.errstate(invalid="ignore"):  # 0 · -inf is a class with no target mass
         plain = float(np.where(b.target[r] != 0, -b.target[r] * weights * b.log_prob[r], 0).sum())
-    lines.append(
-        f"Without the factor (γ = 0) it is the cross-entropy, {fmt(plain / b.ln_base)} "
-        f"{b.unit}: (1 - q)^γ shrinks the loss of classes predicted well."
-    )
+    # With α the γ = 0 loss is the α-weighted cross-entropy, not the plain one.
+    ce = "the α-weighted cross-entropy" if b.weights is not None else "the cross-entropy"
+    if gamma == 0:
+        lines.append(f"With γ = 0 the factor is 1: this is {ce}.")
+    else:
+        lines.append(
+            f"Without the factor (γ = 0) it would be {ce}, {fmt(plain / b.ln_base)} "
+            f"{b.unit}: (1 - q)^γ shrinks the loss of classes predicted well."
+        )
     return lines
 
 
