@@ -120,3 +120,12 @@ def test_explain_focal_names_the_alpha_weighted_cross_entropy() -> None:
     assert f"it would be the cross-entropy, {-math.log(0.7):.6g} nats" in " ".join(lines)
     lines = explain("focal", "2", "0.1,0.2,0.7", "--gamma", "0")
     assert "With γ = 0 the factor is 1: this is the cross-entropy." in lines
+
+
+def test_explain_never_shows_a_clipped_probability_as_1() -> None:
+    # p = 1 clipped to 1 - 1e-7: -ln(1 - p) = -ln(1e-7) = 7 ln 10.
+    lines = explain("bce", "1,0", "0.9,1", "--eps", "1e-7")
+    assert f"  j=1:  y = 0, p = 0.9999999:  -ln(1 - 0.9999999) = {7 * math.log(10):.6g}" in lines
+    lines = explain("ce", "0", "1,0", "--eps", "1e-7")
+    assert "  q = [0.9999999, 1e-07]" in lines
+    assert "  i=0:  -1 · ln 0.9999999 = 1e-07" in lines

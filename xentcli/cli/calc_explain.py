@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xentcli.cli.calc_render import fmt, singular
+from xentcli.cli.calc_render import fmt as fmt6
+from xentcli.cli.calc_render import singular
 from xentcli.core.breakdown import Breakdown, log_name
 
 if TYPE_CHECKING:
@@ -28,6 +29,24 @@ MAX_TERMS = 12
 
 
 # ------------------------------------------------------------------------ helpers
+
+
+def fmt(value: Any) -> str:
+    """A number as :func:`~xentcli.cli.calc_render.fmt` writes it, but never ``1`` for
+    a number that is not 1: a clipped q = 1 - 1e-7 would read ``-ln(1 - 1) = 16.1``.
+
+    >>> [fmt(v) for v in (0.35667494393873245, 1 - 1e-7, 1.0, -(1 - 1e-9), 0.9999996)]
+    ['0.356675', '0.9999999', '1', '-0.999999999', '0.9999996']
+    """
+    text = fmt6(value)
+    number = float(value)
+    if text.lstrip("-") != "1" or abs(number) == 1:
+        return text
+    for digits in range(7, 18):
+        text = f"{number:.{digits}g}"
+        if text.lstrip("-") != "1":
+            break
+    return text
 
 
 def vector(label: str, values: Any, indent: int = 2) -> list[str]:
