@@ -108,6 +108,11 @@ def test_answers_are_floats() -> None:
         ("1" + "+1" * 150, "the expression is nested too deeply (more than 100 levels)"),
         ("1" * (MAX_LENGTH + 1), "the expression is too long (501 characters; the limit is 500)"),
         ("9" * 400, "a number in the expression is too large"),
+        # The limit counts what was typed, a unit included; and the unit is taken off
+        # only after the check, so a pasted line of 100,000 spaces cannot stall it.
+        ("1" + " " * MAX_LENGTH + "bits",
+         "the expression is too long (505 characters; the limit is 500)"),
+        (" " * 100_000 + "x", "the expression is too long (100001 characters; the limit is 500)"),
     ],
 )
 def test_bad_answers_are_refused_with_a_reason(text: str, message: str) -> None:
@@ -225,6 +230,22 @@ def test_core_errors_become_expression_errors() -> None:
         evaluate_formula("cross_entropy(5, [0.1, 0.9])", {})
     with pytest.raises(ExpressionError, match=r"^entropy\(\): "):
         evaluate_formula("entropy([0.5, 0.5], bse=2)", {})
+
+
+@needs_core
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("entropy([0.5, 0.5]) * 1e308 * 1e308", "the result of 6.93147e+307 * 1e+308 is too large"),
+        ("entropy([0.5, 0.5]) * inf - inf", "the expression does not give a number (NaN)"),
+    ],
+)
+def test_core_results_are_plain_floats(text: str, message: str) -> None:
+    # A numpy float would overflow with a RuntimeWarning instead of this error.
+    assert type(evaluate_formula("entropy([0.5, 0.5])", {})) is float
+    with pytest.raises(ExpressionError) as info:
+        evaluate_formula(text, {})
+    assert str(info.value) == message
 
 
 # ------------------------------------------------------------------- rendering

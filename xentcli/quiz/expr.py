@@ -169,7 +169,9 @@ def _parse(text: str, formula: bool) -> ast.expr:
         raise ExpressionError(
             f"the expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})"
         )
-    source = _normalise(text)
+    # Units come off only now: the regex backtracks over runs of spaces, so it
+    # must never see more than MAX_LENGTH characters.
+    source = _normalise(text if formula else _UNITS.sub("", text))
     if not source:
         raise ExpressionError("the expression is empty")
     try:
@@ -449,7 +451,7 @@ def compile_formula(text: str) -> Formula:
 
 def compile_answer(text: str) -> Formula:
     """Parse and check a user answer (numbers, operators and math functions)."""
-    tree = _parse(_UNITS.sub("", text) if isinstance(text, str) else text, formula=False)
+    tree = _parse(text, formula=False)
     return Formula(text, tree, _free_names(tree), False)
 
 
