@@ -335,7 +335,11 @@ def formula_namespace() -> dict[str, Any]:
 
 def from_python(value: Any, what: str) -> Any:
     """Turn a value from a namespace or a function into one the evaluator knows."""
-    if isinstance(value, (bool, int, float, str, Function)):
+    if isinstance(value, float):
+        # numpy's float64 is a float, but its arithmetic warns on overflow
+        # instead of giving the inf that _binop turns into a message.
+        return bounded(float(value))
+    if isinstance(value, (bool, int, str, Function)):
         return bounded(value)
     if isinstance(value, (list, tuple)):
         if len(value) > MAX_LIST:
