@@ -303,6 +303,14 @@ def test_let_may_use_only_earlier_names(tmp_path: Path) -> None:
         ("topic: t\ntitle: T\nsummary: S\nquestions: {}\n", "t.yaml:4: questions must be a list"),
         ("topic: t\ntitle: T\nsummary: S\nquestions:\n  - &q {id: a}\n  - *q\n",
          "t.yaml:6: YAML aliases (*name) are not supported in banks; write the value out"),
+        # PyYAML recurses per level, and Python refuses ints of over 4300 digits or a
+        # 30th of February: each was a traceback (an "internal error"), not a problem.
+        ("topic: t\ntitle: T\nsummary: S\nquestions: " + "[" * 20_000 + "\n",
+         "t.yaml:4: lists and mappings nested more than 50 levels deep"),
+        ("topic: t\ntitle: T\nsummary: S\nquestions: []\nx: " + "1" * 5000 + "\n",
+         "t.yaml:5: the number 11111111111111111111... is too long"),
+        ("topic: t\ntitle: T\nsummary: 2024-02-30\nquestions: []\n",
+         "t.yaml:3: '2024-02-30' is not a valid date (day is out of range for month)"),
     ],
 )
 def test_invalid_files(tmp_path: Path, text: str, expected: str) -> None:

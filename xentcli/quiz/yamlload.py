@@ -14,7 +14,7 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
-__all__ = ["LineDict", "LineList", "YamlProblem", "load_yaml"]
+__all__ = ["MAX_DEPTH", "LineDict", "LineList", "YamlProblem", "load_yaml"]
 
 
 class YamlProblem(Exception):
@@ -46,15 +46,30 @@ class LineList(list[Any]):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
+#: Deepest nesting of lists and mappings (a bank needs about five levels).
+MAX_DEPTH = 50
+
+
 class _BankLoader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise YamlProblem(
                 event.start_mark.line + 1,
                 "YAML aliases (*name) are not supported in banks; write the value out",
             )
-        return super().compose_node(parent, index)
+        # PyYAML composes and constructs recursively: without a limit, a file of
+        # a few thousand '[' ends in a RecursionError.
+        if self.depth >= MAX_DEPTH:
+            raise YamlProblem(event.start_mark.line + 1,
+                              f"lists and mappings nested more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _BankLoader, node: MappingNode) -> LineDict:
@@ -86,8 +101,26 @@ def _construct_sequence(loader: _BankLoader, node: SequenceNode) -> LineList:
     return result
 
 
+def _construct_int(loader: _BankLoader, node: yaml.ScalarNode) -> int:
+    try:
+        return int(loader.construct_yaml_int(node))
+    except ValueError:  # Python refuses to read an int of more than 4300 digits
+        raise YamlProblem(node.start_mark.line + 1,
+                          f"the number {node.value[:20]}... is too long") from None
+
+
+def _construct_timestamp(loader: _BankLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as exc:  # 2024-02-30 looks like a date to YAML
+        raise YamlProblem(node.start_mark.line + 1,
+                          f"'{node.value}' is not a valid date ({exc})") from None
+
+
 _BankLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _BankLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_BankLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_BankLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_yaml(text: str) -> Any:
