@@ -390,9 +390,9 @@ def test_stdin_and_files(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["entropy", ""], "Error: P is empty: give numbers like 0.2,0.3,0.5\n"),
-        (["entropy", ",,"], "Error: P: empty value (item 1): two commas in a row?\n"),
-        (["entropy", "0.5,abc"], "Error: P: 'abc' is not a number (item 2)\n"),
-        (["entropy", "1/0"], "Error: P: '1/0' divides by zero (item 1)\n"),
+        (["entropy", ",,"], "Error: P: empty value (index 0): two commas in a row?\n"),
+        (["entropy", "0.5,abc"], "Error: P: 'abc' is not a number (index 1)\n"),
+        (["entropy", "1/0"], "Error: P: '1/0' divides by zero (index 0)\n"),
         (["entropy", "nan,1"], "Error: P has a non-finite value nan at index 0\n"),
         (["entropy", "inf,0"], "Error: P has a non-finite value inf at index 0\n"),
         (["entropy", "0.2,0.3"], "Error: P sums to 0.5, not 1 (use --normalize to rescale it)\n"),
@@ -411,7 +411,7 @@ def test_stdin_and_files(tmp_path: Path) -> None:
         (["ce", "1,0,0", "0.5,0.5"], "Error: TARGET has 3 values but PRED has 2\n"),
         (["ce", "1", "0.5,0.5", "--weights", "1,2,3"], "Error: weights must have one value per class (2); got shape (3,)\n"),
         (["ce", "1", "0.5,0.5", "--weights", "-1,2"], "Error: weights must be finite and >= 0; got -1 at index 0\n"),
-        (["ce", "1", "0.5,0.5", "--weights", "x"], "Error: --weights: 'x' is not a number (item 1)\n"),
+        (["ce", "1", "0.5,0.5", "--weights", "x"], "Error: --weights: 'x' is not a number (index 0)\n"),
         (["ce", "1", "0.5,0.5", "--logits", "--normalize"], "Error: --normalize applies to probabilities, not to logits\n"),
         (["bce", "2", "0.5"], "Error: TARGET label 2 at index 0 is outside [0, 1]\n"),
         (["bce", "1,0", "0.5"], "Error: TARGET has 2 values but PRED has 1\n"),
@@ -423,7 +423,7 @@ def test_stdin_and_files(tmp_path: Path) -> None:
         (["kl", "0.5,0.5"], "Error: Missing argument 'Q'. See 'xent calc kl --help'.\n"),
         (["entropy", "0.5,0.5", "-x"], "Error: No such option: -x. See 'xent calc entropy --help'.\n"),
         (["entropy", "@missing.csv"], "Error: P: @missing.csv: no such file\n"),
-        (["entropy", "0.5,0.5;0.2"], "Error: P: row 2 has 1 value but row 1 has 2\n"),
+        (["entropy", "0.5,0.5;0.2"], "Error: P: row 1 has 1 value but row 0 has 2\n"),
         (["frobnicate"], "Error: No such command 'frobnicate'. See 'xent calc --help'.\n"),
     ],
 )
@@ -501,7 +501,7 @@ def test_installed_xent_negative_numbers_and_stdin() -> None:
         [*_xent(), "calc", "entropy", "0.2,abc"], capture_output=True, text=True
     )
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "Error: P: 'abc' is not a number (item 2)\n"
+    assert done.stderr == "Error: P: 'abc' is not a number (index 1)\n"
 
 
 def test_calc_commands_are_built_on_first_use() -> None:

@@ -129,3 +129,16 @@ def test_explain_never_shows_a_clipped_probability_as_1() -> None:
     lines = explain("ce", "0", "1,0", "--eps", "1e-7")
     assert "  q = [0.9999999, 1e-07]" in lines
     assert "  i=0:  -1 · ln 0.9999999 = 1e-07" in lines
+
+
+def test_parse_errors_count_rows_and_positions_from_0_like_the_core() -> None:
+    # The core calls the second row "row 1"; the parser must not call it "row 2".
+    core = calc("entropy", "0.5,0.5;0.5,0.6")
+    assert core.stderr == "Error: P row 1 sums to 1.1, not 1 (use --normalize to rescale it)\n"
+    parser = calc("entropy", "0.5,0.5;0.5,x")
+    assert parser.exit_code == 2
+    assert parser.stderr == "Error: P: 'x' is not a number (row 1, index 1)\n"
+    negative = calc("entropy", "0.5,-0.5")
+    assert negative.stderr == "Error: P has a negative probability -0.5 at index 1\n"
+    assert calc("entropy", "0.5,abc").stderr == "Error: P: 'abc' is not a number (index 1)\n"
+    assert calc("entropy", ",").stderr == "Error: P is empty: give numbers like 0.2,0.3,0.5\n"

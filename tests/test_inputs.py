@@ -67,18 +67,18 @@ def test_nan_is_parsed_and_left_for_the_core_to_refuse() -> None:
         ("", "PRED is empty: give numbers like 0.2,0.3,0.5"),
         ("   ", "PRED is empty: give numbers like 0.2,0.3,0.5"),
         ("[]", "PRED is empty: give numbers like 0.2,0.3,0.5"),
-        (",,", "PRED: empty value (item 1): two commas in a row?"),
-        ("0.1,,0.9", "PRED: empty value (item 2): two commas in a row?"),
-        ("0.5,abc", "PRED: 'abc' is not a number (item 2)"),
-        ("1/0", "PRED: '1/0' divides by zero (item 1)"),
-        ("1/x", "PRED: '1/x' is not a number (item 1)"),
-        ("0x10", "PRED: '0x10' is not a number (item 1)"),
-        ("1_000", "PRED: '1_000' is not a number (item 1)"),
-        ("1,2;3", "PRED: row 2 has 1 value but row 1 has 2"),
-        ("1,2;3,x", "PRED: 'x' is not a number (row 2, item 2)"),
+        (",,", "PRED: empty value (index 0): two commas in a row?"),
+        ("0.1,,0.9", "PRED: empty value (index 1): two commas in a row?"),
+        ("0.5,abc", "PRED: 'abc' is not a number (index 1)"),
+        ("1/0", "PRED: '1/0' divides by zero (index 0)"),
+        ("1/x", "PRED: '1/x' is not a number (index 0)"),
+        ("0x10", "PRED: '0x10' is not a number (index 0)"),
+        ("1_000", "PRED: '1_000' is not a number (index 0)"),
+        ("1,2;3", "PRED: row 1 has 1 value but row 0 has 2"),
+        ("1,2;3,x", "PRED: 'x' is not a number (row 1, index 1)"),
         ("@", "PRED: '@' must be followed by a file name"),
         ("@a\x00b", "PRED: '@a\\x00b' is not a valid file name"),
-        ("0.5," + "9" * 60 + "z", "PRED: '" + "9" * 37 + "...' is not a number (item 2)"),
+        ("0.5," + "9" * 60 + "z", "PRED: '" + "9" * 37 + "...' is not a number (index 1)"),
     ],
 )
 def test_inline_errors(text: str, message: str) -> None:
@@ -163,7 +163,7 @@ def test_file_errors(tmp_path: Path) -> None:
     latin.write_bytes(b"0.5 0.5\n\xff\xfe\n")
     cases[f"@{latin}"] = f"PRED: @{latin} is not a text file (nor a .npy array)"
     bad = _write(tmp_path, "bad.csv", "0.2,0.8\n0.5,abc\n")
-    cases[bad] = f"PRED: 'abc' is not a number ({bad} line 2, item 2)"
+    cases[bad] = f"PRED: 'abc' is not a number ({bad} line 2, index 1)"
     ragged = _write(tmp_path, "ragged.csv", "0.2,0.8\n\n0.1,0.2,0.7\n")
     cases[ragged] = f"PRED: {ragged} line 3 has 3 values but the lines before have 2"
     empty = _write(tmp_path, "empty.csv", "# nothing here\n\n")
@@ -186,7 +186,7 @@ def test_chunks_keep_line_numbers_and_width(
     assert parse_vector(frac, "P").values[9].tolist() == [0.5, 0.5]
     lines[6] = "0.5,zz"
     bad = _write(tmp_path, "bad.csv", "\n".join(lines) + "\n")
-    with pytest.raises(InputError, match=r"\(@.*bad\.csv line 7, item 2\)$"):
+    with pytest.raises(InputError, match=r"\(@.*bad\.csv line 7, index 1\)$"):
         parse_vector(bad, "P")
     lines[6] = "0.5,0.5,0"  # a row of another width, alone in its chunk
     wide = _write(tmp_path, "wide.csv", "\n".join(lines[:4]) + "\n" + lines[6] + "\n")

@@ -18,7 +18,8 @@ each converted by numpy's C parser straight into an array; only a chunk that
 numpy refuses is parsed token by token, to name the bad token and its line.
 
 Every problem raises :class:`InputError` naming the argument and the culprit,
-e.g. ``PRED: 'abc' is not a number (item 2)``.
+e.g. ``PRED: 'abc' is not a number (index 1)``. Rows and positions count
+from 0, as in the core's messages and ``--explain``; lines of a file from 1.
 
 numpy is imported inside the functions: importing this module is free.
 
@@ -165,12 +166,12 @@ def _row_tokens(row: str) -> list[str]:
 
 
 def _parse_row(tokens: list[str], name: str, where: str) -> list[float]:
-    """Numbers of one row; ``where`` locates the row (``row 2, `` or ``@f.csv line 3, ``)."""
+    """Numbers of one row; ``where`` locates the row (``row 1, `` or ``@f.csv line 3, ``)."""
     out = []
-    for i, token in enumerate(tokens, 1):
+    for i, token in enumerate(tokens):
         if token == "":
-            raise InputError(f"{name}: empty value ({where}item {i}): two commas in a row?")
-        out.append(parse_number(token, name, f" ({where}item {i})"))
+            raise InputError(f"{name}: empty value ({where}index {i}): two commas in a row?")
+        out.append(parse_number(token, name, f" ({where}index {i})"))
     return out
 
 
@@ -198,14 +199,16 @@ def _parse_inline(text: str, name: str) -> Vector:
     if not rows:
         raise InputError(f"{name} is empty: give numbers like 0.2,0.3,0.5")
     parsed: list[list[float]] = []
-    for r, row in enumerate(rows, 1):
+    for r, row in enumerate(rows):
         where = f"row {r}, " if len(rows) > 1 else ""
         values = _parse_row(_row_tokens(row), name, where)
         if not values:
+            if len(rows) == 1:
+                raise InputError(f"{name} is empty: give numbers like 0.2,0.3,0.5")
             raise InputError(f"{name}: row {r} is empty")
         if parsed and len(values) != len(parsed[0]):
             raise InputError(
-                f"{name}: row {r} has {_values(len(values))} but row 1 has {len(parsed[0])}"
+                f"{name}: row {r} has {_values(len(values))} but row 0 has {len(parsed[0])}"
             )
         parsed.append(values)
     arr = np.array(parsed, dtype=np.float64)
