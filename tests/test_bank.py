@@ -220,6 +220,11 @@ PARAMS = """\
         ("q: {type: integer, min: 0.5, max: 1}", "param 'q': min and max must be whole numbers"),
         ("q: {type: number, min: 0.11, max: 0.19, step: 0.1}",
          "param 'q': no multiple of step 0.1 lies between 0.11 and 0.19"),
+        # k * step with k past 2**53 is inexact; 1e300 / 1e-300 is inf (an OverflowError).
+        ("q: {type: number, min: 1.0e+300, max: 1.0e+300, step: 1.0e-300}",
+         "param 'q': 1e+300..1e+300 is too far from 0 for a step of 1e-300"),
+        ("q: {type: vector, size: 2, min: 1.0e+20, max: 1.0e+20}",
+         "param 'q': 1e+20..1e+20 is too far from 0 for a step of 0.01"),
         ("q: {type: number, min: 0, max: 1, step: 0}",
          "param 'q': step must be a positive number, not 0"),
         ("q: {type: pick, values: []}", "param 'q': values must be a non-empty list"),

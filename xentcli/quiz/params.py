@@ -293,6 +293,10 @@ def _check_grid(spec: Mapping[str, Any], report: Callable[[str], None]) -> None:
     if (high - low) / step > 10**9:
         report(f"the range {low}..{high} has too many steps of {step}")
         return
+    # Values are drawn as k * step for whole k: k must stay an exact, finite int.
+    if max(abs(low), abs(high)) / step > 2**53:
+        report(f"{low}..{high} is too far from 0 for a step of {step}")
+        return
     if math.ceil(low / step - 1e-9) > math.floor(high / step + 1e-9):
         report(f"no multiple of step {step} lies between {low} and {high}")
 
