@@ -142,3 +142,20 @@ def test_parse_errors_count_rows_and_positions_from_0_like_the_core() -> None:
     assert negative.stderr == "Error: P has a negative probability -0.5 at index 1\n"
     assert calc("entropy", "0.5,abc").stderr == "Error: P: 'abc' is not a number (index 1)\n"
     assert calc("entropy", ",").stderr == "Error: P is empty: give numbers like 0.2,0.3,0.5\n"
+
+
+def test_grad_headline_keeps_the_loss_unit_whole_within_80_columns() -> None:
+    z = (-1.0, 0.0, 2.0)
+    total = sum(math.exp(v) for v in z)
+    g = [math.exp(z[0]) / total, math.exp(z[1]) / total, math.exp(z[2]) / total - 1]
+    lines = calc("grad", "2", "-1,0,2").stdout.splitlines()
+    assert lines[:2] == [
+        f"gradient of the cross-entropy  dH/dZ = [{g[0]:.6g}, {g[1]:.6g}, {g[2]:.6g}]",
+        "(loss in nats)",
+    ]
+    # Short enough: the unit stays on the headline.
+    q = 1 / (1 + math.exp(-1))  # softmax(1, 2)_1 = sigmoid(1)
+    lines = calc("grad", "1", "1,2").stdout.splitlines()
+    assert lines[0] == (
+        f"gradient of the cross-entropy  dH/dZ = [{1 - q:.6g}, {q - 1:.6g}]   (loss in nats)"
+    )

@@ -252,9 +252,13 @@ def write_human(outcome: Outcome) -> None:
     if outcome.is_list and value.ndim == 1:
         title.append(" = ")
         title.append(_inline_list(value) + unit, style="bold")
-        if outcome.measure == "grad":
-            title.append(f"   (loss in {outcome.unit})", style="dim")
+        loss_unit = f"(loss in {outcome.unit})" if outcome.measure == "grad" else ""
+        if loss_unit and len(title.plain) + 3 + len(loss_unit) <= console.width:
+            title.append(f"   {loss_unit}", style="dim")
+            loss_unit = ""
         console.print(title, soft_wrap=False)
+        if loss_unit:  # on its own line rather than broken in two by the wrap
+            console.print(loss_unit, style=_dim(console), markup=False)
         if outcome.breakdown is not None or (
             outcome.measure == "surprisal" and value.size <= TABLE_CLASSES
         ):
