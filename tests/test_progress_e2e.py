@@ -135,6 +135,28 @@ def test_a_damaged_store_stops_the_quiz_and_is_left_untouched() -> None:
     assert _run("quiz", *NUMERIC, "-n", "1", "--no-save", input="1\n").exit_code == 0
 
 
+def test_an_answer_that_cannot_be_saved_is_an_error_not_an_unreadable_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from xentcli.errors import StoreError
+    from xentcli.quiz.store import StoreRecorder
+
+    calls: list[str] = []
+
+    def fail(self: StoreRecorder, rec: object) -> None:
+        calls.append("record")
+        raise StoreError("could not use the progress file while saving an answer: disk I/O")
+
+    monkeypatch.setattr(StoreRecorder, "record", fail)
+    result = _run("quiz", *NUMERIC, "-n", "1", input="1\n")
+    assert result.exit_code == 2
+    assert "Could not read that" not in result.stdout
+    assert result.stderr == (
+        "Error: could not use the progress file while saving an answer: disk I/O\n"
+    )
+    assert calls == ["record"]  # not saved again as a wrong answer
+
+
 def _drop_file_rights() -> None:  # pragma: no cover - runs in the child
     """Make file permissions apply to this child even under root (Linux)."""
     if os.geteuid() == 0:

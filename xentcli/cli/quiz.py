@@ -219,7 +219,7 @@ def _ask_graded(console: Console, answers: _Answers, session: Session,
                 inst: Instance) -> Outcome | None:
     from rich.markup import escape
 
-    from xentcli.errors import QuizError
+    from xentcli.errors import QuizError, StoreError
     from xentcli.quiz.session import is_quit, is_skip
 
     prompt = f"Answer (A-{'ABCDEF'[len(inst.choices) - 1]}):" if inst.choices else "Answer:"
@@ -231,6 +231,10 @@ def _ask_graded(console: Console, answers: _Answers, session: Session,
             return session.skip(inst)
         try:
             return session.answer(inst, text)
+        except StoreError:
+            # A StoreError is a QuizError too, but the answer was read: it must not be
+            # shown as unreadable, nor be marked wrong (which would try to save again).
+            raise
         except QuizError as exc:  # an expression or a letter that cannot be read
             if answers.interactive:
                 console.print(f"[yellow]{escape(str(exc))}.[/] Try again, or type skip.")
