@@ -9,6 +9,7 @@ import math
 import warnings
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -158,4 +159,25 @@ def test_grad_headline_keeps_the_loss_unit_whole_within_80_columns() -> None:
     lines = calc("grad", "1", "1,2").stdout.splitlines()
     assert lines[0] == (
         f"gradient of the cross-entropy  dH/dZ = [{1 - q:.6g}, {q - 1:.6g}]   (loss in nats)"
+    )
+
+
+def test_infinite_note_with_logits_does_not_suggest_logits() -> None:
+    cases = {
+        ("ce", "1", "0,-inf", "--logits"): "softmax(PRED) gives probability 0 to a class "
+        "that TARGET has",
+        ("kl", "0.5,0.5", "0,-inf", "--logits"): "softmax(Q) gives probability 0 to a class "
+        "that P has",
+        ("bce", "1", "-inf", "--logits"): "sigmoid(PRED) is exactly 0 or 1 where a label "
+        "says otherwise",
+    }
+    for args, reason in cases.items():
+        result = calc(*args, "-q")
+        assert (result.exit_code, result.stdout) == (0, "inf\n"), args
+        assert result.stderr == (
+            f"Note: the result is infinite: {reason}. Use --eps 1e-7 to clip it.\n"
+        )
+    # And --eps does clip it: -ln(1e-7) = 7 ln 10.
+    assert float(calc("ce", "1", "0,-inf", "--logits", "--eps", "1e-7", "-q").stdout) == (
+        pytest.approx(7 * math.log(10))
     )

@@ -306,6 +306,12 @@ def _add_notes(outcome: Outcome) -> None:
     if reason is None:
         return
     pred = "Q" if outcome.measure == "kl" else "PRED"
+    if outcome.options.get("logits"):
+        # Logits already: the 0 comes from a -inf logit (or a huge gap); only --eps helps.
+        squash = "sigmoid" if outcome.measure == "bce" else "softmax"
+        reason = reason.replace(pred, f"{squash}({pred})", 1)
+        outcome.notes.append(f"the result is infinite: {reason}. Use --eps 1e-7 to clip it.")
+        return
     outcome.notes.append(
         f"the result is infinite: {reason}. Use --eps 1e-7 to clip {pred}, "
         f"or --logits if {pred} holds logits."
