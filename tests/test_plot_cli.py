@@ -173,6 +173,8 @@ def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
         (["compare", "0.2,abc", "0.5,0.5"], None),
         (["compare", "0.2,0.8;0.5,0.5", "0.5,0.5"],
          "plot compare draws one distribution, but P has 2 rows"),
+        (["compare", ",".join(["1"] * 101), "1", "--normalize"],
+         "plot compare draws at most 100 classes, but P has 101; xent calc gives the numbers"),
         (["compare", "0.2,0.8", "0.5,0.5", "--labels", "a"],
          "Invalid value for '--labels': 1 names given for 2 classes. "
          "See 'xent plot compare --help'."),

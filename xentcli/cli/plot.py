@@ -22,6 +22,9 @@ DEFAULT_HEIGHT = 21
 MIN_HEIGHT_TWO_PANELS = 16
 #: One marker per curve, so curves stay apart without colour.
 MARKERS = ("hd", "•", "+", "x", "o")
+#: Most classes `plot compare` draws: more bars than columns say nothing, and
+#: plotext's time grows with the square of the bars (10,000 took over a minute).
+MAX_COMPARE_CLASSES = 100
 
 plot_app = typer.Typer(
     name="plot",
@@ -416,6 +419,9 @@ def _vector(text: str, name: str) -> list[float]:
     values = parse_vector(text, name).values
     if values.ndim > 1:
         raise InputError(f"plot compare draws one distribution, but {name} has {len(values)} rows")
+    if values.size > MAX_COMPARE_CLASSES:
+        raise InputError(f"plot compare draws at most {MAX_COMPARE_CLASSES} classes, but {name} "
+                         f"has {values.size}; xent calc gives the numbers")
     return [float(v) for v in values.reshape(-1)]
 
 
