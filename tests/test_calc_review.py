@@ -181,3 +181,17 @@ def test_infinite_note_with_logits_does_not_suggest_logits() -> None:
     assert float(calc("ce", "1", "0,-inf", "--logits", "--eps", "1e-7", "-q").stdout) == (
         pytest.approx(7 * math.log(10))
     )
+
+
+def test_explain_normalize_shows_the_rescaled_vectors() -> None:
+    lines = explain("kl", "1,1", "1,3", "--normalize")
+    assert lines[1:5] == [
+        "--normalize: P divided by its sum 2.",
+        "  p = [0.5, 0.5]",
+        "--normalize: Q divided by its sum 4.",
+        "  q = [0.25, 0.75]",
+    ]
+    kl = 0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75)
+    assert lines[-1] == f"Result: D_KL(P || Q) = {kl:.6g} nats"
+    lines = explain("ce", "1,1,0", "2,1,1", "--normalize")
+    assert "  q = [0.5, 0.25, 0.25]" in lines

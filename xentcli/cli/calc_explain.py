@@ -158,13 +158,16 @@ def _softmax_steps(z: Any, what: str) -> list[str]:
 
 def _prediction_steps(outcome: Outcome, b: Breakdown, r: int, what: str = "PRED") -> list[str]:
     lines: list[str] = []
+    eps = outcome.options.get("eps")
     if b.logits is not None:
         lines += _softmax_steps(b.logits[r], what)
     elif outcome.options.get("normalize"):
         key = "q" if what == "Q" else "pred"
         raw = np.asarray(outcome.inputs[key].values).reshape(-1, b.terms.shape[1])[r]
         lines.append(f"--normalize: {what} divided by its sum {fmt(raw.sum())}.")
-    eps = outcome.options.get("eps")
+        if eps is None:  # with --eps the clipped q follows
+            assert b.prob is not None
+            lines += vector("q", b.prob[r])
     if eps is not None and b.prob is not None:
         lines.append(f"--eps {fmt(eps)}: each q_i clipped to [{fmt(eps)}, 1 - {fmt(eps)}]")
         lines += vector("q", b.prob[r])
@@ -255,8 +258,13 @@ def _cross_entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
 
 def _kl(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     log = log_name(b.ln_base)
-    lines = _prediction_steps(outcome, b, r, "Q")
     assert b.target is not None and b.prob is not None and b.reference is not None
+    lines = []
+    if outcome.options.get("normalize"):
+        raw = np.asarray(outcome.inputs["p"].values).reshape(-1, b.terms.shape[1])[r]
+        lines.append(f"--normalize: P divided by its sum {fmt(raw.sum())}.")
+        lines += vector("p", b.target[r])
+    lines += _prediction_steps(outcome, b, r, "Q")
     lines.append(f"Terms p_i · {log}(p_i / q_i):")
     shown = _shown(b.terms[r])
     for i in shown:
