@@ -70,7 +70,9 @@ def test_parse_choice(text: str, letter: str) -> None:
     assert parse_choice(text, 3) == letter
 
 
-@pytest.mark.parametrize("text", ["d", "4", "0", "ab", "yes", "-1"])
+# "²" is a digit to str.isdigit but not to int(), and int() refuses 5000 digits: both
+# were a ValueError (an internal error) instead of "not a choice".
+@pytest.mark.parametrize("text", ["d", "4", "0", "ab", "yes", "-1", "\u00b2", "1" * 5000])
 def test_parse_choice_refuses_what_was_not_shown(text: str) -> None:
     with pytest.raises(QuizError) as info:
         parse_choice(text, 3)

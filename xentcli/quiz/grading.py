@@ -70,7 +70,8 @@ def parse_choice(answer: str, count: int) -> str:
     letters = LETTERS[:count]
     if len(text) == 1 and text in letters:
         return text
-    if text.isdigit() and 1 <= int(text) <= count:
+    # isdecimal, not isdigit: int() cannot read "²"; and a short text, for int()'s sake.
+    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= count:
         return letters[int(text) - 1]
     raise QuizError(
         f"'{answer.strip()}' is not a choice: answer with a letter A-{letters[-1]} "
