@@ -195,3 +195,17 @@ def test_explain_normalize_shows_the_rescaled_vectors() -> None:
     assert lines[-1] == f"Result: D_KL(P || Q) = {kl:.6g} nats"
     lines = explain("ce", "1,1,0", "2,1,1", "--normalize")
     assert "  q = [0.5, 0.25, 0.25]" in lines
+
+
+def test_a_number_too_large_for_a_float_is_named_as_typed() -> None:
+    # 1e309 reads as inf in floating point; the error names what was typed.
+    for args, message in {
+        ("entropy", "1e309,0"): "P: '1e309' is too large for a number (index 0)",
+        ("softmax", "0;-1e309"): "Z: '-1e309' is too large for a number (row 1, index 0)",
+        ("softmax", "1e308/1e-308,0"): "Z: '1e308/1e-308' is too large for a number (index 0)",
+    }.items():
+        result = calc(*args)
+        assert result.exit_code == 2
+        assert result.stderr == f"Error: {message}: the largest is about 1.8e308\n"
+    assert calc("softmax", "-inf,0", "-q").stdout == "0.0 1.0\n"
+    assert calc("softmax", "1e308,0", "-q").stdout == "1.0 0.0\n"

@@ -32,6 +32,7 @@ numpy is imported inside the functions: importing this module is free.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -134,15 +135,32 @@ def parse_number(token: str, name: str, where: str = "") -> float:
     -0.0025
     """
     text = token.strip().translate(_MINUS)
-    if _NUMBER.fullmatch(text) or _SPECIAL.fullmatch(text):
+    if _SPECIAL.fullmatch(text):
         return float(text)
+    if _NUMBER.fullmatch(text):
+        return _finite(float(text), token, name, where)
     numerator, slash, denominator = text.partition("/")
     if slash and _NUMBER.fullmatch(numerator.strip()) and _NUMBER.fullmatch(denominator.strip()):
         bottom = float(denominator)
         if bottom == 0:
             raise InputError(f"{name}: {_quote(token)} divides by zero{where}")
-        return float(numerator) / bottom
+        top = _finite(float(numerator), token, name, where)
+        return _finite(top / _finite(bottom, token, name, where), token, name, where)
     raise InputError(f"{name}: {_quote(token)} is not a number{where}")
+
+
+def _finite(value: float, token: str, name: str, where: str) -> float:
+    """``value``, unless a written-out number overflowed (1e309 reads as inf).
+
+    >>> _finite(1e308, "1e308", "P", "")
+    1e+308
+    """
+    if math.isinf(value):
+        raise InputError(
+            f"{name}: {_quote(token)} is too large for a number{where}: "
+            "the largest is about 1.8e308"
+        )
+    return value
 
 
 def _quote(token: str) -> str:
