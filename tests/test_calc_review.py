@@ -209,3 +209,11 @@ def test_a_number_too_large_for_a_float_is_named_as_typed() -> None:
         assert result.stderr == f"Error: {message}: the largest is about 1.8e308\n"
     assert calc("softmax", "-inf,0", "-q").stdout == "0.0 1.0\n"
     assert calc("softmax", "1e308,0", "-q").stdout == "1.0 0.0\n"
+
+
+def test_grad_help_bounds_only_the_unweighted_gradient() -> None:
+    # With --weights 1,2,3 and class 2: 3 · q_2 - 3 can reach -3, outside [-1, 1].
+    out = runner.invoke(app, ["calc", "grad", "--help"]).stdout
+    assert "Without --weights each component is in" in out
+    g = calc("grad", "2", "0,0,-30", "--weights", "1,2,3", "-q").stdout.split()
+    assert float(g[2]) < -1

@@ -363,8 +363,8 @@ def grad_command(
 ) -> None:
     """Gradient of the cross-entropy  dH/dz_i = softmax(z)_i - y_i  per row (a list).
 
-    TARGET (y) first, logits Z second. Bounded in [-1, 1] and never vanishing
-    while the prediction is wrong.
+    TARGET (y) first, logits Z second. Without --weights each component is in
+    [-1, 1], and it does not vanish while the prediction is wrong.
 
     Example: xent calc grad 2 -1,0,2
     """
