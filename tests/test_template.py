@@ -25,6 +25,7 @@ NAMES = {"p": [0.2, 0.3, 0.5], "k": 3, "y": 1, "unit": "bits", "answer": 1.48547
         ("{{{k}}}", "{3}"),
         ("{'a:b'}", "a:b"),
         ("{unit:>6}|", "  bits|"),
+        ("{k:0>100}", "0" * 99 + "3"),
         ("Σ, ·, −, ε, γ: {k}", "Σ, ·, −, ε, γ: 3"),
         ("", ""),
     ],
@@ -45,6 +46,9 @@ def test_render(text: str, expected: str) -> None:
         ("open {k", "the '{' of '{k' is never closed (write '{{' for a brace)"),
         ("{a {k}}", "the '{' of '{a {k}}' is never closed (write '{{' for a brace)"),
         ("{k / 0}", "in {k / 0}: division by zero"),
+        ("{k:.300000000f}", "in {k:.300000000f}: a format's width and precision may be at "
+         "most 100"),
+        ("{unit:>101}", "in {unit:>101}: a format's width and precision may be at most 100"),
     ],
 )
 def test_errors_name_the_placeholder(text: str, message: str) -> None:

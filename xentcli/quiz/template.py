@@ -14,6 +14,7 @@ braces. Values without a format render in their short form (``0.356675``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +23,11 @@ from typing import Any
 from xentcli.errors import ExpressionError
 from xentcli.quiz.expr import Formula, compile_formula, format_value
 
-__all__ = ["Placeholder", "Template", "compile_template", "render"]
+__all__ = ["MAX_FORMAT_NUMBER", "Placeholder", "Template", "compile_template", "render"]
+
+#: Largest width or precision a format may ask for: ``{x:.300000000f}`` would
+#: build a 300 MB string on every render.
+MAX_FORMAT_NUMBER = 100
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,9 @@ def compile_template(text: str) -> Template:
         expr, fmt = _split_spec(text[i + 1 : end])
         if not expr.strip():
             raise ExpressionError(f"in {source}: the placeholder is empty")
+        if any(int(n) > MAX_FORMAT_NUMBER for n in re.findall(r"\d+", fmt)):
+            raise ExpressionError(f"in {source}: a format's width and precision may be at "
+                                  f"most {MAX_FORMAT_NUMBER}")
         try:
             formula = compile_formula(expr)
         except ExpressionError as exc:
