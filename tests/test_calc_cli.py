@@ -285,7 +285,8 @@ def test_infinite_results_exit_0_with_a_note(args: list[str], note: str) -> None
     result = calc(*args, "-q")
     assert result.exit_code == 0
     assert float(result.stdout) == math.inf
-    assert result.stderr == note
+    assert all(len(line) <= 80 for line in result.stderr.splitlines())
+    assert " ".join(result.stderr.split()) + "\n" == note
     human = calc(*args)
     assert human.exit_code == 0
     assert "inf" in human.stdout
@@ -398,8 +399,8 @@ def test_stdin_and_files(tmp_path: Path) -> None:
         (["entropy", "0.2,0.3"], "Error: P sums to 0.5, not 1 (use --normalize to rescale it)\n"),
         (["entropy", "-0.1,1.1"], "Error: P has a negative probability -0.1 at index 0\n"),
         (["entropy", "\u22120.5,1.5"], "Error: P has a negative probability -0.5 at index 0\n"),
-        (["entropy", "0.5,0.5", "--base", "1"], "Error: base must be positive and not 1; got 1\n"),
-        (["entropy", "0.5,0.5", "--base", "-2"], "Error: base must be positive and not 1; got -2\n"),
+        (["entropy", "0.5,0.5", "--base", "1"], "Error: base must be a positive finite number other than 1; got 1\n"),
+        (["entropy", "0.5,0.5", "--base", "-2"], "Error: base must be a positive finite number other than 1; got -2\n"),
         (["entropy", "0.5,0.5", "--base", "foo"], "Error: base must be e, 2, 10, nats, bits, bans or a positive number; got 'foo'\n"),
         (["entropy", "0.5,0.5", "--reduction", "avg"], "Error: Invalid value for '--reduction' / '-r': 'avg' is not one of 'mean', 'sum', 'none'. See 'xent calc entropy --help'.\n"),
         (["ce", "1,0", "0.5,0.5", "--eps", "2"], "Error: eps must be between 0 and 0.5 (exclusive); got 2\n"),

@@ -295,6 +295,14 @@ def _target_rows(outcome: Outcome) -> Any:
     return target
 
 
+def wrap_note(note: str) -> str:
+    """A note for stderr, wrapped to 80 columns with its later lines indented."""
+    import textwrap
+
+    return textwrap.fill(f"Note: {note}", 80, subsequent_indent="      ",
+                         break_on_hyphens=False) + "\n"
+
+
 def _add_notes(outcome: Outcome) -> None:
     value = np.asarray(outcome.value)
     if not np.isinf(value).any():
@@ -355,5 +363,5 @@ def run(measure: str, args: dict[str, Any]) -> None:
     if bars is not None:
         sys.stdout.write(f"\n{bars}\n")
     for note in outcome.notes:
-        sys.stderr.write(f"Note: {note}\n")
+        sys.stderr.write(wrap_note(note))
     sys.stderr.flush()
