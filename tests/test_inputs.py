@@ -57,6 +57,11 @@ def test_a_lone_number_is_marked_lone() -> None:
     assert vector.values.tolist() == [2.0]
 
 
+def test_blank_lines_and_outer_semicolons_are_layout() -> None:
+    for text in ("0.2,0.8;0.5,0.5;", ";0.2,0.8;0.5,0.5", "0.2,0.8\n\n0.5,0.5\n"):
+        assert parse_vector(text, "P").values.tolist() == [[0.2, 0.8], [0.5, 0.5]], text
+
+
 def test_nan_is_parsed_and_left_for_the_core_to_refuse() -> None:
     assert np.isnan(parse_vector("nan,1", "P").values[0])
 
@@ -76,6 +81,7 @@ def test_nan_is_parsed_and_left_for_the_core_to_refuse() -> None:
         ("1_000", "PRED: '1_000' is not a number (index 0)"),
         ("1,2;3", "PRED: row 1 has 1 value but row 0 has 2"),
         ("1,2;3,x", "PRED: 'x' is not a number (row 1, index 1)"),
+        ("1,0;;0,1", "PRED: empty row in '1,0;;0,1': two semicolons in a row?"),
         ("@", "PRED: '@' must be followed by a file name"),
         ("@a\x00b", "PRED: '@a\\x00b' is not a valid file name"),
         ("0.5," + "9" * 60 + "z", "PRED: '" + "9" * 37 + "...' is not a number (index 1)"),

@@ -200,20 +200,27 @@ def _values(n: int) -> str:
 # ------------------------------------------------------------------------- inline
 
 
-def _inline_rows(text: str) -> list[str]:
+def _inline_rows(text: str, name: str) -> list[str]:
     text = text.translate(_MINUS).strip()
     if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]  # quotes that reached us literally (a script, another shell)
     if text.startswith("[") or text.startswith("("):
         text = _ROW_BREAK.sub(";", text)
         text = text.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ")
-    return [row for row in re.split(r"[;\n]", text) if row.strip()]
+    # Blank lines and a leading or trailing ';' are layout; ';;' between rows is a typo.
+    rows: list[str] = []
+    for line in text.split("\n"):
+        pieces = line.strip().strip(";").split(";")
+        if len(pieces) > 1 and not all(piece.strip() for piece in pieces):
+            raise InputError(f"{name}: empty row in {line.strip()!r}: two semicolons in a row?")
+        rows.extend(piece for piece in pieces if piece.strip())
+    return rows
 
 
 def _parse_inline(text: str, name: str) -> Vector:
     import numpy as np
 
-    rows = _inline_rows(text)
+    rows = _inline_rows(text, name)
     if not rows:
         raise InputError(f"{name} is empty: give numbers like 0.2,0.3,0.5")
     parsed: list[list[float]] = []
