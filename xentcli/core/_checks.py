@@ -67,11 +67,19 @@ def resolve_base(base: Base) -> tuple[float, str]:
     else:
         value = float(base)
     if not math.isfinite(value) or value <= 0 or value == 1:
-        raise InputError(f"base must be positive and not 1; got {value:g}")
+        raise InputError(
+            f"base must be a positive finite number other than 1; got {_short(value)}"
+        )
     if value in _UNITS:
         # Exact constants: base e divides by exactly 1.0, base 2 by ln 2.
         return (1.0 if value == math.e else math.log(value)), _UNITS[value]
-    return math.log(value), f"base-{value:g} units"
+    return math.log(value), f"base-{_short(value)} units"
+
+
+def _short(value: float) -> str:
+    """The shortest of ``%g`` and ``repr`` that still reads back as ``value``."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def check_reduction(reduction: str) -> Reduction:

@@ -109,7 +109,7 @@ def log_name(ln_base: float) -> str:
     for named in (2, 10):
         if math.isclose(base, named, rel_tol=1e-12):
             return f"log{named}"
-    return f"log_{base:g}"
+    return f"log_{base:.15g}"
 
 
 # ------------------------------------------------------------------------ helpers
