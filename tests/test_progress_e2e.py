@@ -270,7 +270,7 @@ def test_ctrl_c_in_a_real_session_keeps_the_answers_given(answered: int) -> None
     quiz.expect(f"Question {answered + 1}/3")
     code, transcript, errors = quiz.interrupt()
     assert code == 130, errors
-    assert f"Interrupted: {answered} of 3 questions asked." in " ".join(transcript.split())
+    assert f"Interrupted after {answered} of 3 questions." in " ".join(transcript.split())
     saved = _saved()
     assert [r["given"] for r in saved] == [f"{n}/10" for n in range(1, answered + 1)]
     assert len({r["question_id"] for r in saved}) == answered

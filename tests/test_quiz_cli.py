@@ -106,7 +106,7 @@ def test_quit_or_end_of_input_before_any_answer(answers: str) -> None:
     assert result.exit_code == 0
     assert result.stderr == ""
     assert _flat(result.stdout).endswith(
-        "Summary " + "─" * 72 + " No questions answered. Ended early: 0 of 1 questions asked. "
+        "Summary " + "─" * 72 + " No questions answered. Ended early after 0 of 1 questions. "
         "Next: xent stats for your progress, xent learn for the concept cards, xent plot "
         "logloss to see why confident mistakes cost so much."
     )
@@ -164,7 +164,7 @@ def test_a_session_through_right_wrong_expression_skip_and_quit() -> None:
     assert "Answer: quit" in q5 and "Right." not in q5 and "Wrong." not in q5
     summary = _flat(out[out.index(_rule("Summary")):])
     assert "Score: 2/4 (50%)" in summary
-    assert "Ended early: 4 of 5 questions asked." in summary
+    assert "Ended early after 4 of 5 questions." in summary
     assert "Next: xent stats for your progress, xent learn " in summary
     assert "to review your weakest topic, xent plot logloss" in summary
 
@@ -232,6 +232,15 @@ def test_open_question_takes_an_answer_line_then_a_self_grade_line() -> None:
     assert "Score: 0/1 (0%)" in out
 
 
+def test_an_empty_self_grade_line_skips_the_open_question() -> None:
+    result = _quiz("--bank", str(GOOD), "--kind", "open", "--json", input="It compares.\n\n")
+    assert result.exit_code == 0
+    report = _strict_json(result.stdout)
+    assert (report["score"], report["total"]) == (0, 1)
+    assert report["questions"][0]["given"] is None
+    assert "Skipped." in result.stderr
+
+
 def test_ctrl_c_ends_with_the_summary_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:
     from xentcli.cli import quiz as quiz_cli
 
@@ -250,7 +259,7 @@ def test_ctrl_c_ends_with_the_summary_and_exit_130(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 130
     report = _strict_json(result.stdout)
     assert report["total"] == 1
-    assert "Interrupted: 1 of 3 questions asked." in _flat(result.stderr)
+    assert "Interrupted after 1 of 3 questions." in _flat(result.stderr)
 
 
 def test_bank_and_user_text_is_not_read_as_markup(tmp_path: Path) -> None:
@@ -265,6 +274,8 @@ def test_bank_and_user_text_is_not_read_as_markup(tmp_path: Path) -> None:
     assert "Is [bold]this[/bold] bold?" in result.stdout
     assert "Not [link=x]a link[/link]." in result.stdout
     assert "Answer: [b]2[/b]" in result.stdout
+    emoji = _quiz("--bank", str(tmp_path), input=":fire:\n")
+    assert "you gave :fire:." in emoji.stdout  # echoed as typed, not as an emoji
 
 
 @pytest.mark.parametrize(
@@ -423,4 +434,4 @@ def test_interactive_ctrl_c_keeps_the_summary_and_exits_130(
     code, text = term.finish()
     assert code == 130
     assert "Score: 0/1 (0%)" in text
-    assert "Interrupted: 1 of 2 questions asked." in text
+    assert "Interrupted after 1 of 2 questions." in text

@@ -21,7 +21,9 @@ def _make(stderr: bool) -> Console:
     from rich.console import Console
 
     plain = bool(os.environ.get("NO_COLOR"))
-    console = Console(stderr=stderr, highlight=False, color_system=None if plain else "auto")
+    # emoji=False: an answer like ":fire:" is echoed as typed, not as a picture.
+    console = Console(stderr=stderr, highlight=False, emoji=False,
+                      color_system=None if plain else "auto")
     if console.width > MAX_WIDTH:
         console.width = MAX_WIDTH
     return console

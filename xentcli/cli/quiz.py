@@ -201,7 +201,7 @@ def _summary(console: Console, report: Report, bank: Bank, interrupted: bool) ->
         console.print(table)
     if not report.finished:
         why = "Interrupted" if interrupted else "Ended early"
-        console.print(f"{why}: {report.total} of {report.planned} questions asked.")
+        console.print(f"{why} after {report.total} of {report.planned} questions.")
     hints = ["[bold]xent stats[/] for your progress"]
     weakest = report.weakest_topic()
     if weakest and report.score < report.total:
@@ -258,13 +258,15 @@ def _ask_open(console: Console, answers: _Answers, session: Session,
         grade = answers.read("Did your answer cover the key points? (y/n):")
         if grade is None or is_quit(grade):
             return None
+        if is_skip(grade):  # as for any answer: an empty line or `skip` skips
+            return session.skip(inst)
         verdict = parse_self_grade(grade)
         if verdict is not None:
             return session.self_grade(inst, text, verdict)
         if not answers.interactive:
             console.print("[yellow]Expected y or n; counted as no.[/]")
             return session.self_grade(inst, text, False)
-        console.print("[yellow]Please answer y or n.[/]")
+        console.print("[yellow]Please answer y or n (or skip).[/]")
 
 
 def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> None:
