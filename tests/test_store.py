@@ -340,6 +340,21 @@ def test_a_file_from_a_newer_xent_is_refused_and_untouched(xent_home_path: Path)
     assert _snapshot(xent_home_path) == before
 
 
+def test_a_hand_edited_date_is_named_and_the_file_untouched(xent_home_path: Path) -> None:
+    path = xent_home_path / "progress.db"
+    _fill(path, 3)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE answers SET answered_at = 'yesterday' WHERE id = 2")
+    conn.close()
+    before = _snapshot(xent_home_path)
+    with open_store() as store:  # type: ignore[union-attr]
+        with pytest.raises(StoreError, match=r"has answer 2 dated 'yesterday', which is not a "
+                                             r"date and time .*left untouched$"):
+            store.reviews()
+    assert _snapshot(xent_home_path) == before
+
+
 def test_another_programs_database_is_refused_and_untouched(xent_home_path: Path) -> None:
     xent_home_path.mkdir()
     path = xent_home_path / "progress.db"

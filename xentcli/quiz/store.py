@@ -287,14 +287,24 @@ class Store:
     def reviews(self) -> list[Review]:
         """Every answer, oldest first, as the scheduler reads it."""
         rows = self._read(
-            "SELECT question_id, topic, correct, skipped, answered_at FROM answers "
+            "SELECT question_id, topic, correct, skipped, answered_at, id FROM answers "
             "ORDER BY answered_at, id",
             "reading the history",
         )
         return [
-            Review(qid, topic, bool(correct), datetime.fromisoformat(at), bool(skipped))
-            for qid, topic, correct, skipped, at in rows
+            Review(qid, topic, bool(correct), self._when(at, row_id), bool(skipped))
+            for qid, topic, correct, skipped, at, row_id in rows
         ]
+
+    def _when(self, at: object, row_id: int) -> datetime:
+        """A stored timestamp; one edited by hand into something else is named, not a crash."""
+        try:
+            return datetime.fromisoformat(str(at))
+        except ValueError:
+            raise StoreError(
+                f"the progress file {self.path} has answer {row_id} dated {at!r}, which is "
+                "not a date and time (YYYY-MM-DDTHH:MM:SS); the file was left untouched"
+            ) from None
 
     def history(self) -> Iterator[dict[str, Any]]:
         """Every answer with all its columns (:data:`EXPORT_FIELDS`), oldest first."""
