@@ -23,7 +23,8 @@ def _learn(*args: str) -> str:
 
 def test_no_topic_lists_every_topic_with_its_summary() -> None:
     out = _learn()
-    lines = [line.rstrip() for line in out.splitlines()]
+    lines = out.splitlines()
+    assert all(line == line.rstrip() for line in lines)  # no padding after the text
     rows = [line for line in lines if line.split(" ", 1)[0] in TOPIC_ORDER]
     assert [row.split()[0] for row in rows] == list(TOPIC_ORDER)
     for card, row in zip(list_cards(), rows, strict=True):

@@ -31,21 +31,25 @@ def learn(
 
     Without TOPIC, list the topics with a one-line summary each.
     """
+    import textwrap
+
     from rich.markup import escape
-    from rich.table import Table
 
     from xentcli.cli.console import out_console
     from xentcli.quiz.cards import list_cards, load_card
 
     console = out_console()
     if topic is None:
-        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
-        table.add_column("topic", style="bold", no_wrap=True)
-        table.add_column("summary")
-        for card in list_cards():
-            table.add_row(escape(card.topic), escape(card.summary))
+        cards = list_cards()
+        indent = max(len(card.topic) for card in cards) + 2
         console.print("Concept cards, in learning order:\n")
-        console.print(table)
+        for card in cards:
+            # Plain lines (not a Table, which pads every cell to the column's width).
+            summary = textwrap.wrap(card.summary, max(console.width - indent, 20))
+            console.print(f"[bold]{escape(card.topic)}[/]" + " " * (indent - len(card.topic))
+                          + escape(summary[0]))
+            for more in summary[1:]:
+                console.print(" " * indent + escape(more))
         console.print("\nRead one: xent learn TOPIC    Practise it: xent quiz --topic TOPIC")
         return
     card = load_card(topic)
