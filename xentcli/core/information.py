@@ -145,7 +145,9 @@ def cross_entropy(
         weights: per-class weights ``w``, shape (K,). The "mean" reduction is then
             the weighted mean ``sum_n l_n / sum_n sum_i w_i y_ni``; with class
             indices that is ``sum_n l_n / sum_n w[y_n]``, as in torch (torch
-            divides by N instead for soft targets).
+            divides by N instead for soft targets). With ``label_smoothing``
+            the row weights use the smoothed target, where torch keeps
+            ``w[y_n]``: the two means then differ slightly.
         label_smoothing: ``eps`` in [0, 1): the target becomes ``(1 - eps) y + eps / K``.
         eps: clip the predicted probabilities to ``[eps, 1 - eps]`` (off by default).
         normalize: rescale target and prediction rows that do not sum to 1.
