@@ -435,3 +435,25 @@ def test_interactive_ctrl_c_keeps_the_summary_and_exits_130(
     assert code == 130
     assert "Score: 0/1 (0%)" in text
     assert "Interrupted after 1 of 2 questions." in text
+
+
+def test_a_narrow_terminal_reflows_bank_text_with_hanging_indents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "50")
+    choice = _quiz("--seed", "5", "-n", "3", "--kind", "choice", input="a\\\nb\nc\n")
+    open_ = _quiz("--seed", "5", "-n", "1", "--kind", "open", input="my answer\ny\n")
+    for result in (choice, open_):
+        assert result.exit_code == 0
+        lines = result.stdout.splitlines()
+        assert all(len(line.rstrip()) <= 50 for line in lines), lines
+        # Prose is reflowed: no line cut to a lone word by the edge of the screen.
+        words = [line.split() for line in lines if set(line) != {"─"}]
+        assert all(len(w) > 1 or len(" ".join(w)) < 20 for w in words), lines
+    # A choice or key point that wraps goes on under its own text, not at column 0.
+    lines = choice.stdout.splitlines()
+    assert any(line.startswith("  A. ") for line in lines)
+    assert any(line.startswith("     ") and line[5] != " " for line in lines)
+    assert any(line.startswith("    ") and line[4] != " " for line in open_.stdout.splitlines())
+    # The answer is echoed as typed: one backslash.
+    assert "Answer (A-D): a\\\n" in choice.stdout

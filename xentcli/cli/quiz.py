@@ -98,13 +98,14 @@ class _LineAnswers:
         self.console = console
 
     def read(self, prompt: str) -> str | None:
-        from rich.markup import escape
-
         line = sys.stdin.readline()
         if not line:
             return None
+        from rich.text import Text
+
         text = line.rstrip("\r\n")
-        self.console.print(f"[bold]{prompt}[/] {escape(text)}")
+        # A Text, not markup: an answer ending in a backslash is echoed as typed.
+        self.console.print(Text.assemble((prompt, "bold"), " ", text))
         return text
 
 
@@ -117,27 +118,71 @@ def _show_question(console: Console, inst: Instance, number: int, total: int,
 
     console.print()
     console.rule(f"[bold]Question {number}/{total}[/] · {escape(title)}", align="left")
-    console.print(escape(inst.prompt.rstrip()))
+    _block(console, inst.prompt)
     for letter, text in zip("ABCDEF", inst.choices, strict=False):
-        console.print(f"  [bold]{letter}.[/] {escape(text)}")
+        _hanging(console, f"  [bold]{letter}.[/] ", 5, text)
+
+
+def _block(console: Console, text: str) -> None:
+    """A bank's text as written; on a console narrower than its lines, reflowed.
+
+    Banks break their lines for 80 columns. Narrower, the prose of a paragraph
+    is joined and wrapped again, and an indented line (a formula) wraps under
+    its own indent, rather than every line being cut at the edge.
+    """
+    import textwrap
+
+    from rich.markup import escape
+
+    lines = text.rstrip().splitlines()
+    if all(len(line) <= console.width for line in lines):
+        console.print(escape("\n".join(lines)))
+        return
+    out: list[str] = []
+    prose: list[str] = []
+    width = max(console.width, 20)
+
+    def flush() -> None:
+        if prose:
+            out.extend(textwrap.wrap(" ".join(prose), width, break_on_hyphens=False))
+            prose.clear()
+
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and not indent:
+            prose.append(line.strip())
+            continue
+        flush()
+        out.extend(textwrap.wrap(line, width, subsequent_indent=" " * (indent + 2),
+                                 break_on_hyphens=False) or [""])
+    flush()
+    console.print(escape("\n".join(out)))
+
+
+def _hanging(console: Console, lead: str, indent: int, text: str) -> None:
+    """``lead`` then ``text`` wrapped to the console, its later lines under the text."""
+    import textwrap
+
+    from rich.markup import escape
+
+    lines = textwrap.wrap(text, max(console.width - indent, 20), break_on_hyphens=False) or [""]
+    console.print(lead + escape(lines[0]))
+    for line in lines[1:]:
+        console.print(" " * indent + escape(line))
 
 
 def _show_solution(console: Console, inst: Instance) -> None:
-    from rich.markup import escape
-
     if inst.explanation.strip():
         console.print("[dim]Solution:[/]")
-        console.print(escape(inst.explanation.rstrip()))
+        _block(console, inst.explanation)
 
 
 def _show_model_answer(console: Console, inst: Instance) -> None:
-    from rich.markup import escape
-
     console.print("[dim]A model answer:[/]")
-    console.print(escape(str(inst.expected).rstrip()))
+    _block(console, str(inst.expected))
     console.print("[dim]Key points:[/]")
     for point in inst.key_points:
-        console.print(f"  - {escape(point)}")
+        _hanging(console, "  - ", 4, point)
 
 
 def _show_feedback(console: Console, outcome: Outcome) -> None:
