@@ -295,7 +295,7 @@ def main() -> None:
           f"(threads {threads})")
     core_benchmarks(args.rows, args.classes, args.repeat)
     if args.e2e:
-        e2e_benchmarks(args.rows, args.classes, max(3, args.repeat // 2))
+        e2e_benchmarks(args.rows, args.classes, max(5, args.repeat // 2))
 
 
 if __name__ == "__main__":
