@@ -198,7 +198,8 @@ def neg_log_prob_at(
         q = take_per_column(t, labels)
     if how.eps is not None:
         np.clip(q, how.eps, 1 - how.eps, out=q)
-    return 0.0 - np.log(q)  # 0.0 - x, not -x: no -0.0 when q = 1
+    loss: FloatArray = 0.0 - np.log(q)  # 0.0 - x, not -x: no -0.0 when q = 1
+    return loss
 
 
 def xlogx(p: FloatArray, work: FloatArray) -> FloatArray:

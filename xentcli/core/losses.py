@@ -111,7 +111,9 @@ def binary_cross_entropy(
     x2, y2 = arr.reshape(-1, width), y_arr.reshape(-1, width)
     n = x2.shape[0]
     keep = how == "none"
-    out = np.empty_like(x2) if keep else np.empty(-(-n // rows_per_block(width)), arr.dtype)
+    out: FloatArray = (
+        np.empty_like(x2) if keep else np.empty(-(-n // rows_per_block(width)), arr.dtype)
+    )
 
     def block(rows: slice) -> bool:
         x, y = x2[rows], y2[rows]
