@@ -237,8 +237,9 @@ def test_an_empty_self_grade_line_skips_the_open_question() -> None:
     assert result.exit_code == 0
     report = _strict_json(result.stdout)
     assert (report["score"], report["total"]) == (0, 1)
-    assert report["questions"][0]["given"] is None
+    assert report["questions"][0]["given"] == "It compares."  # kept, though not graded
     assert "Skipped." in result.stderr
+    assert result.stderr.count("A model answer:") == 1  # shown once, before the grade
 
 
 def test_ctrl_c_ends_with_the_summary_and_exit_130(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -195,7 +195,8 @@ def _show_feedback(console: Console, outcome: Outcome) -> None:
     if inst.kind == "open":
         if outcome.skipped:
             console.print("[yellow bold]Skipped.[/]")
-            _show_model_answer(console, inst)
+            if outcome.given is None:  # else it was shown before the self-grade
+                _show_model_answer(console, inst)
         else:
             console.print(f"{verdict} (your own grade)")
         return
@@ -304,7 +305,7 @@ def _ask_open(console: Console, answers: _Answers, session: Session,
         if grade is None or is_quit(grade):
             return None
         if is_skip(grade):  # as for any answer: an empty line or `skip` skips
-            return session.skip(inst)
+            return session.skip(inst, given=text)
         verdict = parse_self_grade(grade)
         if verdict is not None:
             return session.self_grade(inst, text, verdict)

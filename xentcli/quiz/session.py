@@ -125,7 +125,7 @@ class Outcome:
     """What happened to one asked question."""
 
     instance: Instance
-    given: str | None  # None when skipped
+    given: str | None  # None when skipped, unless an open answer was typed before
     correct: bool
     skipped: bool = False
     value: float | None = None  # numeric answers: what the text evaluated to
@@ -268,10 +268,13 @@ class Session:
         """Record an answer that could not be read as wrong (line mode cannot re-ask)."""
         return self._finish(Outcome(instance, given.strip(), False, seconds=self._elapsed()))
 
-    def skip(self, instance: Instance) -> Outcome:
-        """Record a skipped question (it counts in the total, not in the score)."""
+    def skip(self, instance: Instance, given: str | None = None) -> Outcome:
+        """Record a skipped question (it counts in the total, not in the score).
+
+        ``given`` keeps an open question's answer when the self-grade was skipped.
+        """
         return self._finish(
-            Outcome(instance, None, False, skipped=True, seconds=self._elapsed())
+            Outcome(instance, given, False, skipped=True, seconds=self._elapsed())
         )
 
     def report(self) -> Report:
