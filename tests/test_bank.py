@@ -4,6 +4,7 @@ draws are seeded and reproducible."""
 from __future__ import annotations
 
 import json
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -353,7 +354,8 @@ def test_load_banks_refuses_with_the_first_problem_and_a_count() -> None:
     message = str(info.value)
     assert message.startswith(f"{FIXTURES / 'bad' / 'broken.yaml'}:8: question "
                               "'broken-unknown-key': unknown key 'anwser' (and ")
-    assert message.endswith(" more problems; run 'xent bank check' for the list)")
+    check = f"xent bank check {shlex.quote(str(FIXTURES / 'bad'))}"
+    assert message.endswith(f" more problems; run '{check}' for the list)")
 
 
 def test_duplicate_ids_across_files(tmp_path: Path) -> None:

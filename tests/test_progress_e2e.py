@@ -128,7 +128,7 @@ def test_a_damaged_store_stops_the_quiz_and_is_left_untouched() -> None:
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.startswith(f"Error: the progress file {_db()} is damaged (")
     assert result.stderr.endswith("); it was left untouched. Move it aside to start afresh, "
-                                  "or use --no-save\n")
+                                  "or quiz with --no-save\n")
     assert _db().read_bytes() == content
     assert sorted(p.name for p in _db().parent.iterdir()) == ["progress.db"]
     # --no-save does not look at the file at all.

@@ -308,7 +308,7 @@ def test_an_invalid_bank_is_refused_with_file_and_id(monkeypatch: pytest.MonkeyP
     assert result.stdout == ""
     assert result.stderr == (
         "Error: bad/broken.yaml:8: question 'broken-unknown-key': unknown key 'anwser' "
-        "(and 7 more problems; run 'xent bank check' for the list)\n"
+        "(and 7 more problems; run 'xent bank check bad' for the list)\n"
     )
 
 

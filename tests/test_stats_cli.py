@@ -255,7 +255,7 @@ def test_a_damaged_file_is_reported_and_left_untouched(args: list[str]) -> None:
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
         f"Error: the progress file {_db()} is not an SQLite database; it was left untouched. "
-        "Move it aside to start afresh, or use --no-save\n"
+        "Move it aside to start afresh, or quiz with --no-save\n"
     )
     assert _db().read_bytes() == before
     assert sorted(p.name for p in _db().parent.iterdir()) == ["progress.db"]

@@ -300,7 +300,7 @@ def test_a_file_that_is_not_sqlite_is_refused_and_untouched(
             opener()
         assert str(caught.value) == (
             f"the progress file {path} {why}; it was left untouched. Move it aside to "
-            "start afresh, or use --no-save"
+            "start afresh, or quiz with --no-save"
         )
     assert _snapshot(xent_home_path) == before
 
@@ -323,7 +323,7 @@ def test_a_truncated_database_is_refused_and_untouched(xent_home_path: Path) -> 
     message = str(caught.value)
     assert message.startswith(f"the progress file {path} is damaged (")
     assert message.endswith("); it was left untouched. Move it aside to start afresh, "
-                            "or use --no-save")
+                            "or quiz with --no-save")
     assert _snapshot(xent_home_path) == before
 
 

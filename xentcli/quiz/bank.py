@@ -532,8 +532,13 @@ def load_banks(paths: Sequence[Path] | None = None) -> Bank:
     bank, problems = read_banks(paths)
     if problems:
         more = len(problems) - 1
+        check = "xent bank check"
+        if paths:  # the banks given with --bank, not the shipped ones
+            import shlex
+
+            check += " " + " ".join(shlex.quote(str(path)) for path in paths)
         tail = (f" (and {more} more problem{'s' if more > 1 else ''}; "
-                "run 'xent bank check' for the list)") if more else ""
+                f"run '{check}' for the list)") if more else ""
         raise BankError(f"{problems[0]}{tail}")
     return bank
 

@@ -147,7 +147,7 @@ def _cannot_write(exc: sqlite3.Error) -> bool:
 def _untouched(path: Path, why: str) -> StoreError:
     return StoreError(
         f"the progress file {path} {why}; it was left untouched. Move it aside to start "
-        "afresh, or use --no-save"
+        "afresh, or quiz with --no-save"
     )
 
 
@@ -178,7 +178,7 @@ def _check_header(path: Path) -> None:
             head = handle.read(len(_MAGIC))
     except IsADirectoryError:
         raise StoreError(f"the progress file {path} is a folder; it was left untouched. "
-                         "Move it aside, or use --no-save") from None
+                         "Move it aside, or quiz with --no-save") from None
     except OSError as exc:
         raise StoreError(f"cannot read the progress file {path}: {exc.strerror or exc}; "
                          "it was left untouched") from None
