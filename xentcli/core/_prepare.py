@@ -150,9 +150,16 @@ def reduce_rows(
         if total == 0:
             raise InputError("the weighted mean is undefined: the targets' weights sum to 0")
         out = per_row.sum() / total
-    return finish(np.asarray(out / ln_base))
+    return finish(np.asarray(out / ln_base), per_row.dtype)
 
 
-def finish(out: FloatArray) -> Any:
-    """A 0-d result becomes a numpy scalar (a float, for float64); arrays stay arrays."""
+def finish(out: FloatArray, dtype: np.dtype[Any] | None = None) -> Any:
+    """A 0-d result becomes a numpy scalar (a float, for float64); arrays stay arrays.
+
+    ``dtype`` is the input's: numpy 1.x turns a float32 scalar divided by a
+    Python float into float64 (numpy 2 keeps float32), so a reduced value is
+    cast back to it.
+    """
+    if dtype is not None and out.dtype != dtype:
+        out = out.astype(dtype)
     return out[()] if out.ndim == 0 else out

@@ -174,7 +174,7 @@ def binary_cross_entropy(
             out /= ln_base
         return finish(out.reshape(arr.shape))
     total = out.sum() / ln_base
-    return finish(np.asarray(total if how == "sum" else total / max(arr.size, 1)))
+    return finish(np.asarray(total if how == "sum" else total / max(arr.size, 1)), arr.dtype)
 
 
 def _pos_weight(pos_weight: Any, arr: FloatArray) -> FloatArray | None:
