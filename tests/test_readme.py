@@ -7,7 +7,9 @@ the lines shown under it, up to the next ``$`` line or the end of the block.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,4 +59,31 @@ def test_readme_example_prints_what_it_shows(
     # Run in order within one folder: an example may use the files an earlier one wrote.
     done = subprocess.run(["bash", "-c", command], cwd=scratch, env=env, capture_output=True,
                           text=True, timeout=60)
-    assert done.stdout + done.stderr == shown, f"README.md:{line}: {command}"
+    printed = done.stdout + done.stderr
+    # Text must match exactly; a full-precision number to 1e-13 relative (its last
+    # digit can move by one ulp between numpy releases).
+    assert _NUMBER.sub("#", printed) == _NUMBER.sub("#", shown), f"README.md:{line}: {command}"
+    for got, want in zip(_NUMBER.findall(printed), _NUMBER.findall(shown), strict=True):
+        assert math.isclose(float(got), float(want), rel_tol=1e-13), (command, got, want)
+
+
+_NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
+
+
+def test_readme_python_examples_give_what_they_show() -> None:
+    import doctest
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert blocks
+    for block in blocks:
+        names: dict[str, object] = {}
+        for example in doctest.DocTestParser().get_examples(block):
+            if not example.want:
+                exec(example.source, names)  # an import
+                continue
+            got = eval(example.source, names)
+            want = example.want.strip()
+            if _NUMBER.fullmatch(want):
+                assert math.isclose(float(got), float(want), rel_tol=1e-13), example.source
+            else:
+                assert repr(got) == want, example.source

@@ -89,7 +89,7 @@ def entropy(
         The entropy in units of ``base``.
 
     >>> float(entropy([0.2, 0.3, 0.5]))  # panda, bird, dog
-    1.0296530140645737
+    1.02965301406457
     >>> float(entropy([0.5, 0.5], base=2))
     1.0
     """
