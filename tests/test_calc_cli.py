@@ -1,6 +1,6 @@
 """`xent calc` end to end: every command and option, the outputs, the errors.
 
-Expected values are hand computations of the seeds' worked examples (with
+Expected values are hand computations of the classic worked examples (with
 ``math``), not calls to the core.
 """
 
@@ -70,7 +70,7 @@ def fails(*args: str, input: str | None = None) -> str:
     return str(result.stderr)
 
 
-# ------------------------------------------------------------ the seeds' numbers
+# ------------------------------------------------------- the classic numbers
 
 ENTROPY = -(0.2 * LN(0.2) + 0.3 * LN(0.3) + 0.5 * LN(0.5))
 CE_SEED = -LN(0.7)

@@ -1,5 +1,6 @@
-"""The source articles' practice questions and worked examples are in the shipped banks,
-and their fixed-number versions expect the articles' numbers (worked by hand here)."""
+"""The classic interview questions and worked examples are in the shipped banks (tagged
+``classic``), and their fixed-number versions expect the classic numbers (worked by hand
+here)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ from xentcli.quiz.bank import load_banks
 
 BANK = load_banks()
 
-# Each practice question of the first article, by the id that asks it.
+# Each classic interview question, by the id that asks it.
 PRACTICE = {
     "What are entropy and cross-entropy, and how do they relate?": "cross-entropy-vs-entropy",
     "Where is cross-entropy loss used, and why?": "ce-loss-where-used",
     "What is the loss's mathematical character, and its training advantage?": "gradient-why-ce",
-    "CE of [0.7, 0.2, 0.1] on the target [1, 0, 0]": "ce-loss-seed-calc",
+    "CE of [0.7, 0.2, 0.1] on the target [1, 0, 0]": "ce-loss-one-hot-calc",
     "Multi-label cross-entropy versus multi-class single-label": "bce-multilabel-vs-multiclass",
 }
 
-# Worked numbers of the articles, computed here with the math module only.
+# The classic worked numbers, computed here with the math module only.
 WORKED = {
-    "ce-loss-seed-calc": -math.log(0.7),
+    "ce-loss-one-hot-calc": -math.log(0.7),
     "surprisal-panda": -math.log(0.001),
     "entropy-animals": -(0.2 * math.log(0.2) + 0.3 * math.log(0.3) + 0.5 * math.log(0.5)),
     "ce-loss-dog": -math.log2(0.7),
@@ -33,7 +34,7 @@ WORKED = {
 
 @pytest.mark.parametrize("question_id", PRACTICE.values(), ids=list(PRACTICE))
 def test_every_practice_question_is_asked_and_tagged(question_id: str) -> None:
-    assert "seed" in BANK.question(question_id).tags
+    assert "classic" in BANK.question(question_id).tags
 
 
 @pytest.mark.parametrize("question_id", WORKED)
@@ -44,6 +45,6 @@ def test_worked_examples_expect_the_articles_numbers(question_id: str) -> None:
 
 
 def test_the_practice_calculation_is_0_356675_nats() -> None:
-    inst = BANK.question("ce-loss-seed-calc").instantiate(0)
+    inst = BANK.question("ce-loss-one-hot-calc").instantiate(0)
     assert round(inst.expected, 6) == 0.356675
     assert "0.356675" in inst.explanation
