@@ -52,6 +52,12 @@ def test_check_passes_a_valid_bank() -> None:
     )
 
 
+def test_check_of_one_question_says_question() -> None:
+    result = _bank("check", "single")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("OK: 1 topic, 1 question (1 numeric, 0 choice, 0 open)")
+
+
 def test_check_reports_every_problem_with_file_line_and_id() -> None:
     result = _bank("check", "bad")
     assert result.exit_code == 1

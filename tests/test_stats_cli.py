@@ -100,6 +100,13 @@ def test_json_counts_every_answer_and_breaks_them_down_by_topic() -> None:
     assert sum(day["answered"] for day in report["activity"]) == 6
 
 
+def test_one_answer_is_counted_in_the_singular() -> None:
+    _record(("ent-1", "entropy", True, 0))
+    lines = _stats().stdout.splitlines()
+    assert lines[0] == "1 answer, 1 right (100%), in 1 session. Streak: 1 day."
+    assert lines[1].endswith(" (1 answer)")
+
+
 def test_the_table_fits_80_columns_and_names_each_topic() -> None:
     _three_sessions()
     result = _stats()

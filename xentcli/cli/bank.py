@@ -84,7 +84,8 @@ def check_banks(
     )
     topics = len(loaded.topics)
     sys.stdout.write(
-        f"OK: {topics} topic{'s' if topics != 1 else ''}, {len(questions)} questions "
+        f"OK: {topics} topic{'s' if topics != 1 else ''}, {len(questions)} "
+        f"question{'s' if len(questions) != 1 else ''} "
         f"({kinds}), each drawn for {banks.CHECK_SEEDS} seeds.\n"
     )
 

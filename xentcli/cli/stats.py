@@ -85,6 +85,11 @@ def _ago(moment: datetime | None, today: date, tz: tzinfo) -> str:
     return moment.astimezone(tz).date().isoformat()
 
 
+def _noun(count: int, word: str) -> str:
+    """The word after a count, with a space: ``" answer"`` for 1, ``" answers"`` else."""
+    return f" {word}" if count == 1 else f" {word}s"
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
 
@@ -96,17 +101,18 @@ def _render(console: Console, summary: ProgressSummary, sessions: int, path: Pat
     from rich.table import Table
 
     today = summary.activity[-1][0]
-    plural = "" if sessions == 1 else "s"
     console.print(
-        f"[bold]{summary.answered}[/] answers, {summary.correct} right "
-        f"({_percent(summary.correct, summary.answered)}), in {sessions} session{plural}. "
-        f"Streak: [bold]{summary.streak_days}[/] day{'' if summary.streak_days == 1 else 's'}."
+        f"[bold]{summary.answered}[/]{_noun(summary.answered, 'answer')}, "
+        f"{summary.correct} right "
+        f"({_percent(summary.correct, summary.answered)}), in {sessions}"
+        f"{_noun(sessions, 'session')}. "
+        f"Streak: [bold]{summary.streak_days}[/]{_noun(summary.streak_days, 'day')}."
     )
     first, last = summary.activity[0][0], summary.activity[-1][0]
     counts = [n for _, n in summary.activity]
     console.print(
         f"Last {len(counts)} days: {first:%b} {first.day} {sparkline(counts)} "
-        f"{last:%b} {last.day} ({sum(counts)} answers)"
+        f"{last:%b} {last.day} ({sum(counts)}{_noun(sum(counts), 'answer')})"
     )
     table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, show_footer=True)
     table.add_column("Topic", footer="Total")

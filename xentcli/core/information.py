@@ -128,12 +128,14 @@ def cross_entropy(
     """Cross-entropy ``H(y, q) = -sum_i w_i y_i log q_i`` of prediction ``q`` against target ``y``.
 
     With a one-hot (or class-index) target this is ``-log q_true``, the
-    negative log-likelihood of the true class. ``H(y, q) = H(y) + D_KL(y || q)``,
-    so it is never below the target's own entropy.
+    negative log-likelihood of the true class. Without weights,
+    ``H(y, q) = H(y) + D_KL(y || q)``, so it is never below the target's own
+    entropy.
 
-    From logits ``z`` the log-probabilities are ``z - logsumexp(z)``, computed
-    stably; ``log(softmax(z))`` is never formed. A target class predicted with
-    probability exactly 0 gives +inf (pass ``eps`` to clip instead).
+    0 * log 0 = 0: a class with target 0 adds nothing, even where q is 0 there.
+    A target class predicted with probability exactly 0 gives +inf (pass
+    ``eps`` to clip instead). From logits ``z`` the log-probabilities are
+    ``z - logsumexp(z)``, computed stably; ``log(softmax(z))`` is never formed.
 
     Args:
         target: distributions of ``pred``'s shape (one-hot or soft, e.g. mixup),

@@ -217,7 +217,8 @@ def focal_loss(
     well, so training focuses on hard examples (RetinaNet). gamma = 0 gives the
     cross-entropy back. The factor is computed in log space,
     ``exp(gamma * log(-expm1(log q)))``, so a saturated prediction (q -> 1) with
-    gamma < 1 gives 0, never NaN.
+    gamma < 1 gives 0, never NaN. As for the cross-entropy, 0 * log 0 = 0: a
+    class with target 0 adds nothing; a target class with q = 0 gives +inf.
 
     Args:
         target: distributions of ``pred``'s shape or class indices of shape

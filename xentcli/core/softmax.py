@@ -91,7 +91,8 @@ def log_softmax(z: Any, axis: int = -1) -> FloatArray:
     """``z - logsumexp(z)``: the log of the softmax, without computing the softmax.
 
     ``log(softmax(z))`` would round tiny probabilities to 0 and return -inf;
-    this stays finite for every finite logit.
+    this stays finite for finite logits, unless two of them differ by more than
+    the largest float (about 1.8e308), where the difference itself overflows.
 
     Args:
         z: logits, any shape; -inf allowed (probability 0), NaN and +inf are not.

@@ -175,7 +175,7 @@ class Report:
         return min(rows, key=lambda r: r.correct / r.asked).topic
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` report of the contract (strict JSON: all numbers finite)."""
+        """The ``--json`` report: score, total and each question (strict JSON: finite numbers)."""
         return {
             "score": self.score,
             "total": self.total,
