@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from typing import Any
@@ -45,6 +46,12 @@ def test_every_command_has_help() -> None:
         assert result.exit_code == 0, path
         assert "Usage:" in result.stdout, path
         assert result.stderr == ""
+        lines = result.stdout.splitlines()
+        assert all(len(line) <= 80 for line in lines), path
+        # Summaries are whole ("..." is click cutting one short); no option name is
+        # split at its hyphen (--pos-\nweight cannot be copied).
+        assert "..." not in result.stdout.replace("]...", "]"), path
+        assert not [line for line in lines if re.search(r"--[a-z-]*-$", line)], path
 
 
 def test_bare_xent_shows_help_and_succeeds() -> None:

@@ -162,6 +162,16 @@ def root(
 #: module of the same name in xentcli/cli/, through its ``register(app)``.
 COMMANDS = ("calc", "quiz", "bank", "stats", "plot", "learn")
 
+# One line each for `xent --help` (the docstrings' first sentences get cut at 45 columns).
+SUMMARIES = {
+    "calc": "Entropy, cross-entropy, KL, BCE, focal loss, softmax, gradients.",
+    "quiz": "Practice interview questions on cross-entropy, graded on the spot.",
+    "bank": "List and check the question banks of `xent quiz`.",
+    "stats": "Your progress per topic, what is due for review, your streak.",
+    "plot": "Draw the curves behind cross-entropy in the terminal.",
+    "learn": "One-minute concept cards, one per quiz topic.",
+}
+
 
 @cache
 def load_command(name: str) -> Any:
@@ -175,7 +185,9 @@ def load_command(name: str) -> Any:
     holder = typer.Typer(rich_markup_mode=None, add_completion=False)
     holder.callback()(_no_op)  # a callback makes Typer build a group, even for one command
     module.register(holder)
-    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    command = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    command.short_help = SUMMARIES[name]
+    return command
 
 
 def _no_op() -> None:

@@ -18,7 +18,7 @@ bank_app = typer.Typer(
 )
 
 
-@bank_app.command("list")
+@bank_app.command("list", short_help="Topics and how many numeric, choice and open questions.")
 def list_banks(
     bank: Annotated[
         list[Path] | None,
@@ -58,7 +58,7 @@ def list_banks(
     out_console().print(table)
 
 
-@bank_app.command("check")
+@bank_app.command("check", short_help="Validate banks; list every problem with file and id.")
 def check_banks(
     paths: Annotated[
         list[Path] | None,

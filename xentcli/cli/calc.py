@@ -138,11 +138,15 @@ ReductionOpt = Annotated[
     Reduction,
     typer.Option("--reduction", "-r", help="How rows (samples) are combined."),
 ]
+ElementReductionOpt = Annotated[
+    Reduction,
+    typer.Option("--reduction", "-r", help="How the losses of all elements are combined."),
+]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON object (strict: no NaN/Infinity literals).")
 ]
 QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print the bare value only (lists space-separated).")
+    bool, typer.Option("--quiet", "-q", help="Print the bare value only, for scripts.")
 ]
 ExplainOpt = Annotated[
     bool, typer.Option("--explain", help="Show the worked solution, step by step.")
@@ -278,15 +282,18 @@ def bce_command(
     logits: SigmoidLogitsOpt = False,
     pos_weight: PosWeightOpt = None,
     eps: EpsOpt = None,
-    reduction: ReductionOpt = Reduction.mean,
+    reduction: ElementReductionOpt = Reduction.mean,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
     explain: ExplainOpt = False,
 ) -> None:
     """Binary cross-entropy  -[y log p + (1 - y) log(1 - p)], element by element.
 
-    Each element is a yes/no label (multi-label outputs); --reduction mean or sum
-    runs over all elements. With --pos-weight w: -[w y log p + (1 - y) log(1 - p)].
+    TARGET (y) first, PRED (p) second. Each element is its own yes/no label,
+    as in a multi-label output; --reduction mean or sum runs over all elements.
+
+    \b
+    With --pos-weight w:  -[w y log p + (1 - y) log(1 - p)].
 
     Example: xent calc bce 1,0,1 0.9,0.2,0.6
     """

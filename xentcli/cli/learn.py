@@ -23,7 +23,8 @@ def register(app: typer.Typer) -> None:
 def learn(
     topic: Annotated[
         str | None,
-        typer.Argument(help="A topic id, e.g. entropy or focal. Leave out to list them."),
+        typer.Argument(metavar="TOPIC",
+                       help="A topic id, e.g. entropy or focal. Leave out to list them."),
     ] = None,
 ) -> None:
     """A concept card: the one-minute explanation, the formula, a worked example

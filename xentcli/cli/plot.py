@@ -126,7 +126,7 @@ def _log_name(unit: str) -> str:
 # ----------------------------------------------------------------------------- plots
 
 
-@plot_app.command("logloss")
+@plot_app.command("logloss", short_help="-log p of the true class against squared error.")
 def logloss(
     base: BaseOpt = "e",
     width: WidthOpt = None,
@@ -176,7 +176,7 @@ def logloss(
     _show([loss, grad], width, height, save)
 
 
-@plot_app.command("surprisal")
+@plot_app.command("surprisal", short_help="Surprisal -log p against the probability p.")
 def surprisal(
     base: BaseOpt = "e",
     width: WidthOpt = None,
@@ -208,7 +208,7 @@ def surprisal(
     _show(chart, width, height, save)
 
 
-@plot_app.command("entropy")
+@plot_app.command("entropy", short_help="Binary entropy of a coin against p; peaks at 0.5.")
 def entropy(
     base: BaseOpt = "e",
     width: WidthOpt = None,
@@ -240,7 +240,7 @@ def entropy(
     _show(chart, width, height, save)
 
 
-@plot_app.command("focal")
+@plot_app.command("focal", short_help="Focal loss against p_t for gamma = 0, 0.5, 1, 2, 5.")
 def focal(
     base: BaseOpt = "e",
     width: WidthOpt = None,
@@ -281,7 +281,7 @@ def focal(
     _show(chart, width, height, save)
 
 
-@plot_app.command("smoothing")
+@plot_app.command("smoothing", short_help="The smoothed target and its loss, for a given epsilon.")
 def smoothing(
     epsilon: Annotated[
         float,
@@ -347,13 +347,17 @@ def smoothing(
     _show([target, loss], width, height, save)
 
 
-@plot_app.command("compare")
+@plot_app.command("compare", short_help="Two distributions side by side, with H(P), H(P,Q), KL.")
 def compare(
     p: Annotated[
-        str, typer.Argument(help="The true distribution P: 0.2,0.3,0.5, @file or - (stdin).")
+        str,
+        typer.Argument(metavar="P",
+                       help="The true distribution P: 0.2,0.3,0.5, @file or - (stdin)."),
     ],
     q: Annotated[
-        str, typer.Argument(help="The predicted distribution Q: 0.1,0.2,0.7, @file or -.")
+        str,
+        typer.Argument(metavar="Q",
+                       help="The predicted distribution Q: 0.1,0.2,0.7, @file or -."),
     ],
     labels: Annotated[
         str | None,
