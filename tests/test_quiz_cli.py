@@ -458,3 +458,62 @@ def test_a_narrow_terminal_reflows_bank_text_with_hanging_indents(
     assert any(line.startswith("    ") and line[4] != " " for line in open_.stdout.splitlines())
     # The answer is echoed as typed: one backslash.
     assert "Answer (A-D): a\\\n" in choice.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-t", "entrpy"],
+         "Error: unknown topic 'entrpy'. Did you mean 'entropy'? 'xent bank list' lists the "
+         "topics.\n"),
+        (["-t", "zebra"], "Error: unknown topic 'zebra'. 'xent bank list' lists the topics.\n"),
+        (["--seed", "-1"],
+         "Error: Invalid value for '--seed': Input should be greater than or equal to 0. "
+         "See 'xent quiz --help'.\n"),
+        (["--review"],
+         "Error: --review asks what your saved progress says is due; it cannot be used with "
+         "--no-save\n"),
+    ],
+)
+def test_shipped_bank_usage_errors(args: list[str], message: str) -> None:
+    result = _quiz(*args)  # _quiz passes --no-save
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+
+
+def test_a_topic_is_found_in_any_case() -> None:
+    result = _quiz("-t", " KL ", "-n", "2", "--seed", "3", "--json", input="skip\nskip\n")
+    report = _strict_json(result.stdout)
+    assert {q["topic"] for q in report["questions"]} == {"kl"}
+
+
+def test_asking_for_more_than_there_are_says_so() -> None:
+    result = _quiz("--bank", str(GOOD), "-t", "units", "-n", "50", "--json", input="1\n1\n")
+    assert result.stderr.startswith("Only 2 questions match: asking all of them.\n")
+    assert _strict_json(result.stdout)["total"] == 2
+
+
+def test_no_card_is_suggested_for_a_custom_banks_topic() -> None:
+    result = _quiz("--bank", str(GOOD), "-t", "basics", "--seed", "1", input="9\n" * 5)
+    assert "Score: 0/" in result.stdout
+    assert "xent learn basics" not in _flat(result.stdout)
+    assert "xent learn for the concept cards" in _flat(result.stdout)
+
+
+def test_answers_are_shown_and_saved_as_text_whatever_bytes_arrive(tmp_path: Path) -> None:
+    env = {**os.environ, "XENT_HOME": str(tmp_path), "NO_COLOR": "1"}
+    # Not UTF-8, a terminal escape sequence, then an answer of 5000 characters.
+    answers = b"\xff\n\x1b[2J0.5\n" + b"1" * 5000 + b"\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "xentcli", "quiz", "--bank", str(GOOD), "--kind", "numeric",
+         "-n", "3", "--seed", "2", "--json"],
+        input=answers, capture_output=True, env=env, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"\x1b" not in done.stdout + done.stderr  # nothing can drive the terminal
+    report = _strict_json(done.stdout.decode("utf-8"))
+    given = [q["given"] for q in report["questions"]]
+    assert given[:2] == ["\ufffd", "\\x1b[2J0.5"]
+    assert given[2] == "1" * 2000 + "…"
+    stats = subprocess.run([sys.executable, "-m", "xentcli", "stats", "--json"],
+                           capture_output=True, env=env, timeout=60, text=True)
+    assert json.loads(stats.stdout)["answered"] == 3

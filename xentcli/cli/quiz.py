@@ -73,6 +73,31 @@ class _Answers(Protocol):
         """One answer line without its newline; None at the end of input."""
 
 
+DEFAULT_COUNT = 5
+MAX_ANSWER = 2000  # characters kept of one answer (an open answer is a paragraph)
+
+
+def _clean(text: str) -> str:
+    """An answer as it can be shown and stored.
+
+    Bytes that are not UTF-8 become U+FFFD, control characters (an escape
+    sequence would drive the terminal) are shown as ``\\x1b``, and an answer is
+    cut to :data:`MAX_ANSWER` characters.
+    """
+    try:  # stdin hands undecodable bytes over as lone surrogates
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "replace")
+    text = "".join(_shown(ch) for ch in raw.decode("utf-8", "replace"))
+    return text if len(text) <= MAX_ANSWER else text[:MAX_ANSWER] + "…"
+
+
+def _shown(ch: str) -> str:
+    if ch.isprintable() or ch in " \t":
+        return ch
+    return ch.encode("unicode_escape").decode("ascii")
+
+
 class _TerminalAnswers:
     """Answers typed at a terminal, with line editing."""
 
@@ -83,7 +108,7 @@ class _TerminalAnswers:
 
     def read(self, prompt: str) -> str | None:
         try:
-            return self.console.input(f"[bold]{prompt}[/] ")
+            return _clean(self.console.input(f"[bold]{prompt}[/] "))
         except EOFError:  # Ctrl-D
             self.console.print()
             return None
@@ -103,7 +128,7 @@ class _LineAnswers:
             return None
         from rich.text import Text
 
-        text = line.rstrip("\r\n")
+        text = _clean(line.rstrip("\r\n"))
         # A Text, not markup: an answer ending in a backslash is echoed as typed.
         self.console.print(Text.assemble((prompt, "bold"), " ", text))
         return text
@@ -250,12 +275,19 @@ def _summary(console: Console, report: Report, bank: Bank, interrupted: bool) ->
         console.print(f"{why} after {report.total} of {report.planned} questions.")
     hints = ["[bold]xent stats[/] for your progress"]
     weakest = report.weakest_topic()
-    if weakest and report.score < report.total:
+    if weakest and report.score < report.total and _has_card(weakest):
         hints.append(f"[bold]xent learn {escape(weakest)}[/] to review your weakest topic")
     else:
         hints.append("[bold]xent learn[/] for the concept cards")
     hints.append("[bold]xent plot logloss[/] to see why confident mistakes cost so much")
     console.print("Next: " + ", ".join(hints) + ".")
+
+
+def _has_card(topic: str) -> bool:
+    """A concept card exists for this topic (a custom bank's topics may have none)."""
+    from xentcli.quiz.cards import list_cards
+
+    return any(card.topic == topic for card in list_cards())
 
 
 # ---------------------------------------------------------------------- asking
@@ -335,8 +367,10 @@ def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> N
 
 def quiz(
     count: Annotated[
-        int, typer.Option("--count", "-n", min=1, metavar="N", help="How many questions to ask.")
-    ] = 5,
+        int | None,
+        typer.Option("--count", "-n", min=1, metavar="N",
+                     help="How many questions to ask (default 5).", show_default=False),
+    ] = None,
     topic: Annotated[
         list[str] | None,
         typer.Option(
@@ -353,7 +387,7 @@ def quiz(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(metavar="N", help="Same seed, same questions with the same numbers."),
+        typer.Option(min=0, metavar="N", help="Same seed, same questions with the same numbers."),
     ] = None,
     bank: Annotated[
         list[Path] | None,
@@ -385,14 +419,18 @@ def quiz(
     import json
 
     from xentcli.cli.console import err_console, out_console
+    from xentcli.errors import QuizError
     from xentcli.quiz.bank import load_banks
     from xentcli.quiz.session import Session, select_questions
 
+    if review and no_save:
+        raise QuizError("--review asks what your saved progress says is due; "
+                        "it cannot be used with --no-save")
     loaded = load_banks(bank or None)
     recorder, planner = _open_progress(no_save, review, seeded=seed is not None)
     instances = select_questions(
         loaded,
-        count=count,
+        count=count or DEFAULT_COUNT,
         topics=topic or (),
         kinds=[k.value for k in kind or ()],
         seed=seed,
@@ -409,6 +447,9 @@ def quiz(
         )
     else:
         answers = _LineAnswers(console)
+    if count is not None and len(instances) < count:  # asked for more than there are
+        many = "question matches" if len(instances) == 1 else "questions match"
+        console.print(f"[dim]Only {len(instances)} {many}: asking all of them.[/]")
     session = Session(instances, recorder)
     interrupted = False
     try:

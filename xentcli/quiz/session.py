@@ -74,6 +74,24 @@ class RandomPlanner:
         return chosen
 
 
+def _topic_id(bank: Bank, topic: str) -> str:
+    """The bank's id for a topic typed by the user, in any case.
+
+    Raises:
+        QuizError: no such topic; the message suggests a close one.
+    """
+    from xentcli.quiz.cards import closest_topic
+
+    by_lower = {known.lower(): known for known in bank.topics}
+    if topic.strip().lower() in by_lower:
+        return by_lower[topic.strip().lower()]
+    close = closest_topic(topic, list(bank.topics))
+    if len(bank.topics) <= 6:
+        raise QuizError(f"unknown topic '{topic}' (topics: {', '.join(bank.topics) or 'none'})")
+    hint = f" Did you mean '{close}'?" if close else ""
+    raise QuizError(f"unknown topic '{topic}'.{hint} 'xent bank list' lists the topics.")
+
+
 def select_questions(
     bank: Bank,
     *,
@@ -93,11 +111,7 @@ def select_questions(
         QuizError: an unknown topic, or no question left after the filters.
         BankError: a question fails to draw (a bank bug ``xent bank check`` finds).
     """
-    wanted_topics = list(dict.fromkeys(topics))
-    for topic in wanted_topics:
-        if topic not in bank.topics:
-            known = ", ".join(bank.topics) or "none"
-            raise QuizError(f"unknown topic '{topic}' (topics: {known})")
+    wanted_topics = list(dict.fromkeys(_topic_id(bank, topic) for topic in topics))
     wanted_kinds = set(kinds)
     pool = [
         q for q in bank.questions
