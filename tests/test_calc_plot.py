@@ -52,3 +52,21 @@ def test_plot_refuses_a_batch_before_printing_anything() -> None:
     assert result.stderr == (
         "Error: --plot draws a single distribution: give one row, not a batch\n"
     )
+
+
+def test_plot_draws_more_classes_than_the_table_shows() -> None:
+    q = ",".join(["0.05"] * 20)
+    result = runner.invoke(app, ["calc", "ce", "19", q, "--plot"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "-y_i" not in result.stdout  # no per-class table for 20 classes...
+    bars = lines[lines.index(next(line for line in lines if line.startswith("class  TARGET"))):]
+    assert len(bars) == 21  # ...but a bar for each of them
+    cells = bars[-1].split()
+    assert (cells[0], cells[1], cells[3]) == ("19", "1.000", "0.050")  # TARGET, then PRED
+
+
+def test_plot_refuses_more_than_100_classes() -> None:
+    result = runner.invoke(app, ["calc", "entropy", ",".join(["1/101"] * 101), "--plot"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "Error: --plot draws at most 100 classes, but there are 101\n"

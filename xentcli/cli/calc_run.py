@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 #: Vectors with at most this many classes get a per-class table in the human view.
 TABLE_CLASSES = 12
+PLOT_CLASSES = 100  # as `xent plot compare`: more bars than lines say nothing
 #: ``--explain`` works through this many rows of a batch (all rows enter the result).
 EXPLAIN_ROWS = 3
 
@@ -232,8 +233,12 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
     return outcome
 
 
-def _add_breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool) -> None:
-    """Per-class terms for a table (one short row) or for --explain (the first rows)."""
+def _add_breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
+                   wide: bool = False) -> None:
+    """Per-class terms for a table (one short row) or for --explain (the first rows).
+
+    ``wide``: also for one row of more than :data:`TABLE_CLASSES` (``--plot``).
+    """
     from xentcli.core import breakdown as bd
 
     main = outcome.main.values
@@ -241,7 +246,7 @@ def _add_breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool) -> 
     if main.ndim > 2 or outcome.measure == "surprisal":
         return
     rows = 1 if main.ndim < 2 else main.shape[0]
-    if not explain and (rows > 1 or k > TABLE_CLASSES):
+    if not explain and (rows > 1 or (k > TABLE_CLASSES and not wide)):
         return
     keep = slice(0, EXPLAIN_ROWS)
     outcome.partial = rows > EXPLAIN_ROWS
@@ -326,15 +331,22 @@ def _add_notes(outcome: Outcome) -> None:
     )
 
 
-def _bars(outcome: Outcome) -> str:
+def _bars(outcome: Outcome, args: dict[str, Any]) -> str:
     """``--plot``: the distributions as used (after softmax, smoothing), as text bars."""
     from xentcli.cli.console import MAX_WIDTH
     from xentcli.cli.plotting import distribution_bars
 
-    b = outcome.breakdown
-    if b is None or b.terms.shape[0] != 1:  # a batch gets no per-class breakdown
+    main = outcome.main.values
+    if main.ndim > 1 and main.shape[0] > 1:
         raise InputError("--plot draws a single distribution: give one row, not a batch")
-    assert b.target is not None  # entropy, cross-entropy and kl always set it
+    if main.shape[-1] > PLOT_CLASSES:
+        raise InputError(f"--plot draws at most {PLOT_CLASSES} classes, but there are "
+                         f"{main.shape[-1]}")
+    b = outcome.breakdown
+    if b is None:  # more classes than the table shows: terms for the bars only
+        _add_breakdown(outcome, args, explain=False, wide=True)
+        b, outcome.breakdown = outcome.breakdown, None
+    assert b is not None and b.target is not None  # entropy, ce and kl always set them
     if outcome.measure == "entropy":
         return distribution_bars(b.target[0], width=MAX_WIDTH)
     assert b.prob is not None
@@ -349,7 +361,7 @@ def run(measure: str, args: dict[str, Any]) -> None:
 
     outcome = compute(measure, args, detail=mode in ("human", "json"), explain=mode == "explain")
     # Drawn before anything is written, so a batch is refused before any output.
-    bars = _bars(outcome) if args.get("plot") else None
+    bars = _bars(outcome, args) if args.get("plot") else None
     if mode == "quiet":
         calc_render.write_quiet(outcome)
     elif mode == "json":
