@@ -368,6 +368,27 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
                                           "a.yaml:5)"]
 
 
+def test_a_file_reached_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(HEADER + textwrap.indent(NUMERIC, "  "))
+    bank, problems = read_banks([tmp_path, tmp_path / "t.yaml", Path("t.yaml")])
+    assert problems == []
+    assert [q.id for q in bank.questions] == ["q1"]
+
+
+def test_a_path_that_is_neither_file_nor_folder() -> None:
+    _, problems = read_banks([Path("/dev/null")])
+    assert [str(p) for p in problems] == ["/dev/null: not a file or folder"]
+
+
+def test_exponents_without_a_dot_are_numbers(tmp_path: Path) -> None:
+    # YAML 1.1 reads 1e-3 as text; a bank author means a number.
+    assert _problems(tmp_path, NUMERIC + "  tolerance: {rtol: 1e-3, atol: 5E-4}\n") == []
+    (tmp_path / "t.yaml").write_text(HEADER + textwrap.indent(
+        NUMERIC + "  tolerance: {rtol: 1e-3, atol: 5E-4}\n", "  "))
+    question = read_banks([tmp_path / "t.yaml"])[0].questions[0]
+    assert (question.rtol, question.atol) == (0.001, 0.0005)
+
+
 # ---------------------------------------------------------------- drawing
 
 

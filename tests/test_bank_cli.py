@@ -48,7 +48,7 @@ def test_check_passes_a_valid_bank() -> None:
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout == (
-        "OK: 3 topics, 7 questions (4 numeric, 2 choice, 1 open), each drawn for 20 seeds.\n"
+        "OK: 3 topics, 7 questions (4 numeric, 2 choice, 1 open), 20 draws each.\n"
     )
 
 

@@ -86,7 +86,7 @@ def check_banks(
     sys.stdout.write(
         f"OK: {topics} topic{'s' if topics != 1 else ''}, {len(questions)} "
         f"question{'s' if len(questions) != 1 else ''} "
-        f"({kinds}), each drawn for {banks.CHECK_SEEDS} seeds.\n"
+        f"({kinds}), {banks.CHECK_SEEDS} draws each.\n"
     )
 
 

@@ -137,8 +137,12 @@ def _find_shipped(package: Path) -> Path:
 
 
 def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Problem]]:
-    """The YAML files to read: each file as given, each folder's ``*.yaml``/``*.yml``."""
-    files: list[Path] = []
+    """The YAML files to read: each file as given, each folder's ``*.yaml``/``*.yml``.
+
+    A file reached twice (a folder and a file in it, or a path given twice) is
+    read once, not reported as its own duplicate.
+    """
+    files: dict[Path, Path] = {}  # resolved -> as given
     problems: list[Problem] = []
     for path in paths if paths else [shipped_bank_dir()]:
         if path.is_dir():
@@ -147,12 +151,15 @@ def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Pr
                 problems.append(
                     Problem(_display(path), None, None, "no .yaml files in this folder")
                 )
-            files.extend(found)
+            for file in found:
+                files.setdefault(file.resolve(), file)
         elif path.is_file():
-            files.append(path)
+            files.setdefault(path.resolve(), path)
+        elif path.exists():
+            problems.append(Problem(_display(path), None, None, "not a file or folder"))
         else:
             problems.append(Problem(_display(path), None, None, "no such file or folder"))
-    return files, problems
+    return list(files.values()), problems
 
 
 # ------------------------------------------------------------------------- reading

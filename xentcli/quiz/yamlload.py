@@ -8,6 +8,7 @@ anchors/aliases (``&a`` / ``*a``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -117,6 +118,13 @@ def _construct_timestamp(loader: _BankLoader, node: yaml.ScalarNode) -> Any:
                           f"'{node.value}' is not a valid date ({exc})") from None
 
 
+# YAML 1.1 (PyYAML) reads 1e9 or 1.5e3 as text: its exponent needs a dot and a
+# sign. YAML 1.2 and every bank author read them as numbers, so they are here.
+_BankLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 _BankLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _BankLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _BankLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
