@@ -49,7 +49,8 @@ def test_entropy_card() -> None:
 def test_every_card_fits_two_screens_of_80_columns(topic: str) -> None:
     out = _learn(topic)
     lines = out.splitlines()
-    assert max(len(line.rstrip()) for line in lines) <= 80
+    assert max(len(line) for line in lines) <= 80
+    assert all(line == line.rstrip() for line in lines)  # no padding to the width
     assert len(lines) <= 48, len(lines)
     assert f"Quiz me on this: xent quiz --topic {topic}" in out
     assert "{" not in out

@@ -7,6 +7,8 @@ card is shown. Rich is imported inside the command, so start-up stays fast.
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -57,7 +59,12 @@ def learn(
     text = card.render() + (
         f"\n\n---\n\n**Quiz me on this:** `xent quiz --topic {card.topic}`\n"
     )
-    console.print(_markdown(text))
+    # Rich pads every line of Markdown to the full width; the padding is dropped
+    # (before any closing colour code) so piped or copied text has no trailing spaces.
+    with console.capture() as captured:
+        console.print(_markdown(text))
+    trailing = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.M)
+    sys.stdout.write(trailing.sub(r"\1", captured.get()))
 
 
 def _markdown(text: str) -> Markdown:
