@@ -168,6 +168,8 @@ OPEN = """\
           "as true/false)",
           "t.yaml:8: question 'c1': choices 2 must be text (quote it: YAML reads yes/no/on/off "
           "as true/false)"]),
+        (CHOICE.replace("[one, two, three]", "[one, '  ', three]"),
+         ["t.yaml:8: question 'c1': choices 2 must not be empty"]),
         (CHOICE.replace("[one, two, three]", "[one, '{x}', three]"),
          ["t.yaml:8: question 'c1': choices 2: unknown name 'x'"]),
         (CHOICE.replace("[one, two, three]", "[one, one, three]"),

@@ -70,6 +70,8 @@ def test_answers_are_floats() -> None:
         ("", "the expression is empty"),
         ("   ", "the expression is empty"),
         ("9**9**9", "9 ** 387420489 is too large"),
+        ("0.36 (approx)", "a number cannot be followed by '(' (write * to multiply)"),
+        ("2(3)", "a number cannot be followed by '(' (write * to multiply)"),
         ("9^9^9", "9 ** 387420489 is too large"),
         ("10**10**10", "10 ** 10000000000 is too large"),
         ("2.0**10000", "2 ** 10000 is too large"),

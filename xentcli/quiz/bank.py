@@ -213,7 +213,9 @@ class _QuestionReader:
             hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(
                 text, bool
             ) else ""
-            self.report(key, f"{what} must be text{hint}", line)
+            blank = isinstance(text, str)
+            why = "must not be empty" if blank else f"must be text{hint}"
+            self.report(key, f"{what} {why}", line)
             return None
         try:
             return compile_template(text)

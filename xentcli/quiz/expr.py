@@ -222,6 +222,8 @@ def _check(root: ast.expr, formula: bool) -> None:
         if isinstance(node, ast.Constant):
             _check_constant(node.value, formula, where)
         elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Constant):  # 2(3), 0.36 (approx)
+                raise ExpressionError("a number cannot be followed by '(' (write * to multiply)")
             if not isinstance(node.func, ast.Name):
                 raise ExpressionError("only named functions can be called, like ln(2)")
             if any(kw.arg is None for kw in node.keywords):
