@@ -6,12 +6,14 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
+from xentcli.cli.files import write_atomically
 from xentcli.cli.plotting import (
     Chart,
     Series,
@@ -233,6 +235,124 @@ def test_save_to_a_missing_folder_is_an_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plot", "entropy", "--save", str(target)])
     assert result.exit_code == 2
     assert result.stderr == f"Error: cannot write {target}: No such file or directory\n"
+
+
+def test_save_htm_is_a_web_page_too(tmp_path: Path) -> None:
+    target = tmp_path / "entropy.HTM"
+    result = runner.invoke(app, ["plot", "entropy", "--save", str(target), *SIZE])
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == f"Saved the plot to {target} (HTML).\n"
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def _save(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["plot", "entropy", *SIZE, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("x.png", "x.png must end in .txt, .html or .htm (the format follows the name)"),
+        ("plot", "plot must end in .txt, .html or .htm (the format follows the name)"),
+        ("", "--save needs a file name"),
+        (".", "--save needs a file name"),
+        ("sub", "sub is a folder; --save needs a file name"),
+        ("sub.txt", "sub.txt is a folder; --save needs a file name"),
+    ],
+)
+def test_save_refuses_names_it_cannot_write(
+    name: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub.txt").mkdir()
+    assert _save("--save", name) == (2, "", f"Error: {message}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub", "sub.txt"]
+
+
+def test_force_needs_save() -> None:
+    assert _save("--force") == (
+        2, "", "Error: Invalid value for '--force': only goes with --save. "
+        "See 'xent plot entropy --help'.\n")
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "page.html"])
+def test_save_refuses_an_existing_file(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_bytes(b"keep me\n\x00")
+    assert _save("--save", name) == (
+        2, "", f"Error: {name} already exists; add --force to replace it\n")
+    assert Path(name).read_bytes() == b"keep me\n\x00"
+
+
+def test_save_force_replaces_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "entropy.txt"
+    target.write_text("an older plot", encoding="utf-8")
+    assert _save("--save", str(target), "--force") == (
+        0, "", f"Saved the plot to {target} (text).\n")
+    assert "Binary entropy H(p)" in target.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["entropy.txt"]
+
+
+def _progress_file() -> Path:
+    import os
+
+    from xentcli.quiz.store import open_progress
+
+    open_progress()  # creates the database, as the first quiz does
+    return Path(os.environ["XENT_HOME"]) / "progress.db"
+
+
+@pytest.mark.parametrize("ending", ["", "-wal", "-shm"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_save_never_writes_over_the_progress_file(ending: str, force: list[str]) -> None:
+    database = _progress_file()
+    target = database.with_name(database.name + ending)
+    target.touch()
+    before = {p.name: p.read_bytes() for p in database.parent.iterdir()}
+    assert _save("--save", str(target), *force) == (
+        2, "", f"Error: {target} is your progress file; choose another name\n")
+    assert {p.name: p.read_bytes() for p in database.parent.iterdir()} == before
+
+
+def test_save_sees_through_a_link_to_the_progress_file(tmp_path: Path) -> None:
+    database = _progress_file()
+    before = database.read_bytes()
+    link = tmp_path / "plot.txt"
+    link.symlink_to(database)
+    assert _save("--save", str(link), "--force") == (
+        2, "", f"Error: {link} is your progress file; choose another name\n")
+    assert database.read_bytes() == before
+
+
+def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "plot.txt"
+    target.write_text("the old plot", encoding="utf-8")
+
+    def half(handle: TextIO) -> None:
+        handle.write("half a plo")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(InputError) as caught:
+        write_atomically(target, half)
+    assert str(caught.value) == f"cannot write {target}: No space left on device"
+    assert target.read_text(encoding="utf-8") == "the old plot"
+    assert [p.name for p in tmp_path.iterdir()] == ["plot.txt"]
+
+
+def test_write_atomically_gives_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    target = tmp_path / "plot.txt"
+    write_atomically(target, lambda handle: handle.write("a plot\n"))
+    assert target.read_text(encoding="utf-8") == "a plot\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
 
 
 # --------------------------------------------------------------------------- colour

@@ -188,13 +188,20 @@ def test_export_of_no_progress_writes_an_empty_history(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--export", "history.txt"],
-         "Error: Invalid value for '--export': 'history.txt' must end in .csv or .json (the "
-         "format follows the extension). See 'xent stats --help'.\n"),
+         "Error: history.txt must end in .csv or .json (the format follows the name)\n"),
+        (["--export", "history"],
+         "Error: history must end in .csv or .json (the format follows the name)\n"),
         (["--export", "/nonexistent-folder/h.csv"],
-         "Error: Invalid value for '--export': cannot write /nonexistent-folder/h.csv: No such "
-         "file or directory. See 'xent stats --help'.\n"),
+         "Error: cannot write /nonexistent-folder/h.csv: No such file or directory\n"),
+        (["--export", ""], "Error: --export needs a file name\n"),
+        (["--export", "."], "Error: --export needs a file name\n"),
+        (["--export", "/"], "Error: --export needs a file name\n"),
+        (["--export", "/tmp"], "Error: /tmp is a folder; --export needs a file name\n"),
         (["--yes"],
          "Error: Invalid value for '--yes': only goes with --reset. See 'xent stats --help'.\n"),
+        (["--force"],
+         "Error: Invalid value for '--force': only goes with --export. "
+         "See 'xent stats --help'.\n"),
     ],
 )
 def test_usage_errors(args: list[str], message: str) -> None:
@@ -215,12 +222,22 @@ def _count() -> int:
 def test_reset_keeps_everything_unless_confirmed(answer: str) -> None:
     _three_sessions()
     result = _stats("--reset", input=answer)
-    assert (result.exit_code, result.stdout) == (1, "")
+    # Declining is an answer, not a failure: exit 0.
+    assert (result.exit_code, result.stdout) == (0, "Nothing deleted.\n")
     assert result.stderr == (
         f"Delete all 6 recorded answers in {_db()}? This cannot be undone. [y/N] \n"
-        "Nothing deleted.\n"
     )
     assert _count() == 6
+
+
+def test_reset_of_one_answer_asks_in_the_singular() -> None:
+    _record(("q", "t", True, 0))
+    result = _stats("--reset", input="n\n")
+    assert (result.exit_code, result.stdout) == (0, "Nothing deleted.\n")
+    assert result.stderr == (
+        f"Delete the 1 recorded answer in {_db()}? This cannot be undone. [y/N] \n"
+    )
+    assert _count() == 1
 
 
 @pytest.mark.parametrize("answer", ["y\n", "YES\n"])
@@ -243,11 +260,104 @@ def test_reset_with_yes_does_not_ask_and_export_runs_first(tmp_path: Path) -> No
     assert _count() == 0
 
 
-def test_reset_with_no_progress_has_nothing_to_delete() -> None:
-    result = _stats("--reset", "--yes")
+@pytest.mark.parametrize("args", [["--reset"], ["--reset", "--yes"]])
+def test_reset_with_no_progress_has_nothing_to_delete(args: list[str]) -> None:
+    result = _stats(*args, input="y\n")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        0, "No progress yet: nothing to delete.\n", "")
+        0, "No progress to delete.\n", "")
     assert not _db().exists()
+
+
+def test_reset_of_an_emptied_file_does_not_ask() -> None:
+    _three_sessions()
+    assert _stats("--reset", "--yes").exit_code == 0
+    result = _stats("--reset", input="y\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "No progress to delete.\n", "")
+    assert _count() == 0
+
+
+# ------------------------------------------------------------------ nothing is overwritten
+
+
+def test_export_refuses_an_existing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _three_sessions()
+    monkeypatch.chdir(tmp_path)
+    Path("notes.csv").write_bytes(b"my own notes\r\n")
+    result = _stats("--export", "notes.csv")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "Error: notes.csv already exists; add --force to replace it\n")
+    assert Path("notes.csv").read_bytes() == b"my own notes\r\n"
+
+
+def test_export_force_replaces_an_existing_file(tmp_path: Path) -> None:
+    _three_sessions()
+    target = tmp_path / "history.json"
+    target.write_text("old", encoding="utf-8")
+    result = _stats("--export", str(target), "--force")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == f"Wrote 6 answers to {target}.\n"
+    assert len(_strict_json(target.read_text(encoding="utf-8"))["answers"]) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.json", "xent-home"]
+
+
+def test_a_refused_export_deletes_nothing(tmp_path: Path) -> None:
+    _three_sessions()
+    target = tmp_path / "backup.csv"
+    target.write_text("older backup", encoding="utf-8")
+    result = _stats("--export", str(target), "--reset", "--yes")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {target} already exists; add --force to replace it\n"
+    assert target.read_text(encoding="utf-8") == "older backup"
+    assert _count() == 6
+
+
+@pytest.mark.parametrize("ending", ["", "-wal", "-shm"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_export_never_writes_over_the_progress_file(ending: str, force: list[str]) -> None:
+    _three_sessions()
+    target = _db().with_name(_db().name + ending)
+    target.touch()  # the -wal and -shm files may be gone once the store is closed
+    before = {p.name: p.read_bytes() for p in _db().parent.iterdir()}
+    result = _stats("--export", str(target), *force)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {target} is your progress file; choose another name\n"
+    assert {p.name: p.read_bytes() for p in _db().parent.iterdir()} == before
+    assert _count() == 6
+
+
+def test_export_sees_through_a_link_to_the_progress_file(tmp_path: Path) -> None:
+    _three_sessions()
+    link = tmp_path / "history.csv"
+    link.symlink_to(_db())
+    before = _db().read_bytes()
+    result = _stats("--export", str(link), "--force")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"Error: {link} is your progress file; choose another name\n"
+    assert _db().read_bytes() == before
+
+
+def test_a_failed_export_leaves_the_old_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xentcli.errors import StoreError
+    from xentcli.quiz.store import Store
+
+    _three_sessions()
+    target = tmp_path / "history.json"
+    target.write_text("last week's export", encoding="utf-8")
+    history = Store.history
+
+    def failing(self: Store) -> Any:
+        yield next(history(self))
+        raise StoreError("the disk went away")
+
+    monkeypatch.setattr(Store, "history", failing)
+    result = _stats("--export", str(target), "--force")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "Error: the disk went away\n")
+    assert target.read_text(encoding="utf-8") == "last week's export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.json", "xent-home"]
 
 
 # ------------------------------------------------------------------ damaged file
@@ -271,7 +381,7 @@ def test_a_damaged_file_is_reported_and_left_untouched(args: list[str]) -> None:
 def test_help_describes_the_schedule() -> None:
     result = _stats("--help")
     assert result.exit_code == 0
-    for option in ("--json", "--export", "--reset", "--yes"):
+    for option in ("--json", "--export", "--force", "--reset", "--yes"):
         assert option in result.stdout
     assert "comes back after 1 day, then 3, 7 and 21 days" in " ".join(result.stdout.split())
 

@@ -31,7 +31,7 @@ plot_app = typer.Typer(
     help=(
         "Draw the curves behind cross-entropy in the terminal.\n\n"
         "Sized for an 80x24 terminal; --width/--height change it, --save FILE writes it "
-        "(HTML for .html, plain text otherwise)."
+        "(.txt for plain text, .html for a web page; --force replaces a file)."
     ),
     no_args_is_help=True,
 )
@@ -51,11 +51,16 @@ SaveOpt = Annotated[
     Path | None,
     typer.Option(
         "--save",
-        help="Write the plot to FILE instead of the screen: HTML if FILE ends in .html, "
-        "else plain text.",
-        dir_okay=False,
+        metavar="FILE",
+        help="Write the plot to FILE instead of the screen: plain text for .txt, a web "
+        "page for .html or .htm.",
     ),
 ]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Let --save replace an existing FILE.")
+]
+#: The endings --save takes; the format follows the ending.
+SAVE_SUFFIXES = (".txt", ".html", ".htm")
 
 
 def register(app: typer.Typer) -> None:
@@ -87,12 +92,20 @@ def _colour() -> bool:
 
 
 def _show(
-    charts: Chart | list[Chart], width: int | None, height: int | None, save: Path | None
+    charts: Chart | list[Chart],
+    width: int | None,
+    height: int | None,
+    save: Path | None,
+    force: bool,
 ) -> None:
     from rich.markup import escape
 
     from xentcli.cli.console import err_console
+    from xentcli.cli.files import check_new_file
     from xentcli.cli.plotting import render_chart, save_chart
+
+    if force and save is None:
+        raise typer.BadParameter("only goes with --save", param_hint="'--force'")
 
     panels = 1 if not isinstance(charts, list) else len(charts)
     w, h = _size(width, height)
@@ -104,6 +117,7 @@ def _show(
             )
         h = MIN_HEIGHT_TWO_PANELS
     if save is not None:
+        check_new_file(save, "--save", SAVE_SUFFIXES, force=force)
         how = save_chart(charts, save, width=w, height=h)
         # soft_wrap: a long path stays on one line, whole, for copy and paste.
         err_console().print(f"Saved the plot to {escape(str(save))} ({how}).", soft_wrap=True)
@@ -132,6 +146,7 @@ def logloss(
     width: WidthOpt = None,
     height: HeightOpt = None,
     save: SaveOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Log loss -log p of the true class against squared error (1-p)^2, and their gradients.
 
@@ -173,7 +188,7 @@ def logloss(
         ],
         legend="title",
     )
-    _show([loss, grad], width, height, save)
+    _show([loss, grad], width, height, save, force)
 
 
 @plot_app.command("surprisal", short_help="Surprisal -log p against the probability p.")
@@ -182,6 +197,7 @@ def surprisal(
     width: WidthOpt = None,
     height: HeightOpt = None,
     save: SaveOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Surprisal -log p: certain outcomes (p = 1) cost nothing, rare ones a lot.
 
@@ -205,7 +221,7 @@ def surprisal(
         ],
         legend="top-right",
     )
-    _show(chart, width, height, save)
+    _show(chart, width, height, save, force)
 
 
 @plot_app.command("entropy", short_help="Binary entropy of a coin against p; peaks at 0.5.")
@@ -214,6 +230,7 @@ def entropy(
     width: WidthOpt = None,
     height: HeightOpt = None,
     save: SaveOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Binary entropy H(p) = -p log p - (1-p) log(1-p) of a coin that lands 1 with probability p.
 
@@ -237,7 +254,7 @@ def entropy(
         ylim=(0.0, peak * 1.05),
         legend="none",
     )
-    _show(chart, width, height, save)
+    _show(chart, width, height, save, force)
 
 
 @plot_app.command("focal", short_help="Focal loss against p_t for gamma = 0, 0.5, 1, 2, 5.")
@@ -246,6 +263,7 @@ def focal(
     width: WidthOpt = None,
     height: HeightOpt = None,
     save: SaveOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Focal loss -(1-p_t)^gamma log p_t for gamma = 0, 0.5, 1, 2, 5.
 
@@ -278,7 +296,7 @@ def focal(
         series=series,
         legend="top-right",
     )
-    _show(chart, width, height, save)
+    _show(chart, width, height, save, force)
 
 
 @plot_app.command("smoothing", short_help="The smoothed target and its loss, for a given epsilon.")
@@ -294,6 +312,7 @@ def smoothing(
     width: WidthOpt = None,
     height: HeightOpt = None,
     save: SaveOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Label smoothing: the target y' = (1-ε) y + ε/K, and what it does to the loss.
 
@@ -344,7 +363,7 @@ def smoothing(
         ],
         legend="title",
     )
-    _show([target, loss], width, height, save)
+    _show([target, loss], width, height, save, force)
 
 
 @plot_app.command("compare", short_help="Two distributions side by side, with H(P), H(P,Q), KL.")
@@ -370,6 +389,7 @@ def compare(
     width: WidthOpt = None,
     height: HeightOpt = None,
     save: SaveOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Two distributions side by side, with H(P), H(P,Q) and D_KL(P||Q) in the title.
 
@@ -409,7 +429,7 @@ def compare(
         categories=names,
         legend="none",
     )
-    _show(chart, width, height, save)
+    _show(chart, width, height, save, force)
 
 
 # ----------------------------------------------------------------------------- input

@@ -355,6 +355,9 @@ def save_chart(
     """Write the chart to ``path`` and say how: a coloured web page for
     ``.html``/``.htm``, plain text for any other name.
 
+    The file is replaced whole (:mod:`xentcli.cli.files`), whose
+    ``check_new_file`` the caller runs on the name first.
+
     Returns:
         ``"HTML"`` or ``"text"``.
 
@@ -362,12 +365,19 @@ def save_chart(
         InputError: the file cannot be written (the message names it and why).
     """
     html = path.suffix.lower() in (".html", ".htm")
-    try:
-        if html:
-            _build(_as_charts(charts), width, height, colour=True).save(str(path))
-        else:
-            text = render_chart(charts, width=width, height=height)
-            path.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if html:
+        text = _PAGE.format(_build(_as_charts(charts), width, height, colour=True).html())
+    else:
+        text = render_chart(charts, width=width, height=height) + "\n"
+    from xentcli.cli.files import write_atomically
+
+    write_atomically(path, lambda handle: handle.write(text))
     return "HTML" if html else "text"
+
+
+#: The web page around plotext's ``<pre>`` block (the one plotext's own save writes).
+_PAGE = (
+    '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+    "<style>pre {{font-family: monospace; line-height: 1.05}}</style>\n"
+    "</head>\n<body>\n{}\n</body>\n</html>\n"
+)

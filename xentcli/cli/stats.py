@@ -10,11 +10,9 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-
-from xentcli.cli.status import ExitStatus
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -143,28 +141,29 @@ def _export(store: Store | None, target: Path) -> int:
     import csv
     import json
 
+    from xentcli.cli.files import write_atomically
     from xentcli.quiz.store import EXPORT_FIELDS
 
     rows = store.history() if store is not None else iter(())
     written = 0
-    try:
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            if target.suffix.lower() == ".csv":
-                writer = csv.writer(handle)
-                writer.writerow(EXPORT_FIELDS)
-                for row in rows:
-                    writer.writerow([_csv_cell(row[name]) for name in EXPORT_FIELDS])
-                    written += 1
-            else:
-                handle.write('{"answers": [')
-                for row in rows:
-                    handle.write(",\n  " if written else "\n  ")
-                    handle.write(json.dumps(row, ensure_ascii=False, allow_nan=False))
-                    written += 1
-                handle.write("\n]}\n" if written else "]}\n")
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot write {target}: {exc.strerror or exc}",
-                                 param_hint="'--export'") from None
+
+    def write(handle: TextIO) -> None:
+        nonlocal written
+        if target.suffix.lower() == ".csv":
+            writer = csv.writer(handle)
+            writer.writerow(EXPORT_FIELDS)
+            for row in rows:
+                writer.writerow([_csv_cell(row[name]) for name in EXPORT_FIELDS])
+                written += 1
+        else:
+            handle.write('{"answers": [')
+            for row in rows:
+                handle.write(",\n  " if written else "\n  ")
+                handle.write(json.dumps(row, ensure_ascii=False, allow_nan=False))
+                written += 1
+            handle.write("\n]}\n" if written else "]}\n")
+
+    write_atomically(target, write)
     return written
 
 
@@ -196,9 +195,12 @@ def stats(
     ] = False,
     export: Annotated[
         Path | None,
-        typer.Option("--export", metavar="PATH", dir_okay=False,
+        typer.Option("--export", metavar="PATH",
                      help="Write every recorded answer to PATH (.csv or .json)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Let --export replace an existing PATH.")
+    ] = False,
     reset: Annotated[
         bool, typer.Option("--reset", help="Delete all recorded progress (asks first).")
     ] = False,
@@ -222,14 +224,14 @@ def stats(
     from rich.markup import escape
 
     from xentcli.cli.console import err_console, out_console
+    from xentcli.cli.files import check_new_file
     from xentcli.quiz.schedule import summarize
     from xentcli.quiz.store import default_path, open_store
 
-    if export is not None and export.suffix.lower() not in _EXPORT_FORMATS:
-        raise typer.BadParameter(
-            f"'{export}' must end in .csv or .json (the format follows the extension)",
-            param_hint="'--export'",
-        )
+    if export is not None:
+        check_new_file(export, "--export", _EXPORT_FORMATS, force=force)
+    elif force:
+        raise typer.BadParameter("only goes with --export", param_hint="'--force'")
     if yes and not reset:
         raise typer.BadParameter("only goes with --reset", param_hint="'--yes'")
     path = default_path()
@@ -271,15 +273,14 @@ def _export_and_reset(store: Store | None, path: Path, export: Path | None, rese
         err.print(f"Wrote {written} {what} to {escape(str(export))}.", soft_wrap=True)
     if not reset:
         return
-    if store is None:
-        out_console().print("No progress yet: nothing to delete.")
+    count = 0 if store is None else store.count()
+    if store is None or count == 0:
+        out_console().print("No progress to delete.")
         return
-    count = store.count()
-    if not yes and not _confirmed(
-        err, f"Delete all {count} recorded answers in {path}? This cannot be undone."
-    ):
-        err.print("Nothing deleted.")
-        raise typer.Exit(int(ExitStatus.ERROR))
+    what = "the 1 recorded answer" if count == 1 else f"all {count} recorded answers"
+    if not yes and not _confirmed(err, f"Delete {what} in {path}? This cannot be undone."):
+        out_console().print("Nothing deleted.")
+        return
     gone = store.reset()
     out_console().print(f"Deleted {gone} recorded answer{'' if gone == 1 else 's'}.")
 
