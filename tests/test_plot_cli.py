@@ -171,6 +171,7 @@ def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
     [
         (["entropy", "--base", "1"], "base must be a positive finite number other than 1; got 1"),
         (["compare", "0.2,0.8", "0.5,0.25,0.25"], "P has 2 values but Q has 3"),
+        (["compare", "-0.2,1.2", "0.5,0.5"], "P has a negative probability -0.2 at index 0"),
         (["compare", "0.2,0.3", "0.5,0.5"], "P sums to 0.5, not 1 (use --normalize to rescale it)"),
         (["compare", "0.2,abc", "0.5,0.5"], None),
         (["compare", "0.2,0.8;0.5,0.5", "0.5,0.5"],

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from xentcli.cli.calc_command import NumbersCommand
+
 if TYPE_CHECKING:
     from xentcli.cli.plotting import Chart
 
@@ -366,7 +368,11 @@ def smoothing(
     _show([target, loss], width, height, save, force)
 
 
-@plot_app.command("compare", short_help="Two distributions side by side, with H(P), H(P,Q), KL.")
+@plot_app.command(
+    "compare",
+    cls=NumbersCommand,  # plot compare -0.2,1.2 ... reaches the check, not "No such option"
+    short_help="Two distributions side by side, with H(P), H(P,Q), KL.",
+)
 def compare(
     p: Annotated[
         str,
