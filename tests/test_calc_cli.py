@@ -247,6 +247,11 @@ def test_json_lists_and_units() -> None:
     assert strict_json("grad", "0", "0,0")["unit"] == "nats"
 
 
+def test_a_base_may_be_a_fraction() -> None:
+    # Base 1/2: log_0.5 x = -log2 x, so the entropy of a fair coin is -1.
+    assert float(calc("entropy", "0.5,0.5", "--base", "1/2", "-q").stdout) == -1.0
+
+
 def test_json_infinity_is_a_string() -> None:
     result = calc("ce", "0,1", "1,0", "--json")
     assert result.exit_code == 0
@@ -404,6 +409,8 @@ def test_stdin_and_files(tmp_path: Path) -> None:
         (["entropy", "0.5,0.5", "--base", "foo"], "Error: base must be e, 2, 10, nats, bits, bans or a positive number; got 'foo'\n"),
         (["entropy", "0.5,0.5", "--reduction", "avg"], "Error: Invalid value for '--reduction' / '-r': 'avg' is not one of 'mean', 'sum', 'none'. See 'xent calc entropy --help'.\n"),
         (["ce", "1,0", "0.5,0.5", "--eps", "2"], "Error: eps must be between 0 and 0.5 (exclusive); got 2\n"),
+        (["ce", "1,0", "0.5,0.5", "--eps", "1e-400"], "Error: --eps: '1e-400' is too small for a float (the smallest is about 5e-324)\n"),
+        (["entropy", "0.5,0.5", "--base", "1/0"], "Error: --base: '1/0' divides by zero\n"),
         (["ce", "1,0", "0.5,0.5", "--eps", "abc"], "Error: --eps: 'abc' is not a number\n"),
         (["ce", "1,0", "0.5,0.5", "--label-smoothing", "1.5"], "Error: label smoothing must be in [0, 1); got 1.5\n"),
         (["focal", "1", "0.5,0.5", "--gamma", "-1"], "Error: gamma must be a finite number >= 0; got -1\n"),

@@ -8,6 +8,7 @@ itself is written by :mod:`xentcli.cli.calc_render` (human view, ``--json``,
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -124,7 +125,13 @@ def _per_class(vector: Vector | None) -> Any:
 
 def _scalar(text: str | None, name: str) -> float | None:
     """A numeric option (``--eps``, ``--gamma``, ``--label-smoothing``), or None."""
-    return None if text is None else parse_number(text, name)
+    if text is None:
+        return None
+    value = parse_number(text, name)
+    if value == 0 and re.search(r"[1-9]", re.split(r"[eE]", text)[0]):  # 1e-400 underflows
+        raise InputError(f"{name}: '{text.strip()}' is too small for a float "
+                         "(the smallest is about 5e-324)")
+    return value
 
 
 def _check_stdin(args: dict[str, Any]) -> None:
@@ -146,6 +153,8 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
     from xentcli import core
 
     given_base: str | None = args.get("base")
+    if given_base is not None and "/" in given_base:  # --base 1/2: a fraction, as elsewhere
+        given_base = repr(parse_number(given_base, "--base"))
     base = given_base or "e"
     unit = None
     if given_base is not None:
