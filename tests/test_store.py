@@ -223,6 +223,16 @@ def test_an_old_file_exports_with_empty_sessions(xent_home_path: Path) -> None:
         assert [row["session_id"] for row in store.history()] == [None, None]
 
 
+def test_stats_of_an_old_file_does_not_claim_zero_sessions(xent_home_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from xentcli.cli.app import app
+
+    _make_v1(xent_home_path / "progress.db", 2)
+    first = CliRunner().invoke(app, ["stats"]).stdout.splitlines()[0]
+    assert first.startswith("2 answers, 1 right (50%). Streak: ")
+
+
 # ------------------------------------------------------------------ two writers
 
 WRITER = textwrap.dedent("""

@@ -99,11 +99,12 @@ def _render(console: Console, summary: ProgressSummary, sessions: int, path: Pat
     from rich.table import Table
 
     today = summary.activity[-1][0]
+    # A file from before sessions were recorded (schema v1) has answers in none.
+    in_sessions = f", in {sessions}{_noun(sessions, 'session')}" if sessions else ""
     console.print(
         f"[bold]{summary.answered}[/]{_noun(summary.answered, 'answer')}, "
-        f"{summary.correct} right "
-        f"({_percent(summary.correct, summary.answered)}), in {sessions}"
-        f"{_noun(sessions, 'session')}. "
+        f"{summary.correct} right ({_percent(summary.correct, summary.answered)})"
+        f"{in_sessions}. "
         f"Streak: [bold]{summary.streak_days}[/]{_noun(summary.streak_days, 'day')}."
     )
     first, last = summary.activity[0][0], summary.activity[-1][0]
