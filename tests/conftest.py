@@ -1,4 +1,5 @@
-"""Shared test settings: hypothesis profiles and an isolated progress folder."""
+"""Shared test settings: hypothesis profiles, an isolated progress folder, and a
+terminal of known size and colour."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home = tmp_path / "xent-home"
     monkeypatch.setenv("XENT_HOME", str(home))
     yield home
+
+
+@pytest.fixture(autouse=True)
+def _plain_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output is checked at 80 columns without colour, whatever terminal runs the tests
+    (Rich reads COLUMNS; a test that needs another width sets its own)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("LINES", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)

@@ -126,9 +126,19 @@ def test_cross_entropy_options() -> None:
 
 
 def test_weighted_mean_is_explained_under_the_table() -> None:
-    out = ok("ce", "1", "0.5,0.5", "--weights", "1,3", "-b", "2").stdout
-    assert out.startswith("cross-entropy  H(TARGET, PRED) = 1 bit\n")
-    assert out.endswith("(weighted mean: the terms' sum 3 divided by Σ w_i·y_i = 3)\n")
+    # In nats the two numbers differ: the terms' sum is 3 ln 2 = 2.07944, Σ w_i·y_i = 3.
+    out = ok("ce", "1", "0.5,0.5", "--weights", "1,3").stdout
+    assert out.startswith("cross-entropy  H(TARGET, PRED) = 0.693147 nats\n")
+    assert out.endswith("(weighted mean: the terms' sum 2.07944 divided by Σ w_i·y_i = 3)\n")
+
+
+def test_named_bases() -> None:
+    # A fair coin: ln 2 nats = 1 bit = log10 2 bans, whichever way the base is named.
+    for base, value, unit in (("nats", LN(2), "nats"), ("bits", 1.0, "bits"),
+                              ("bans", math.log10(2), "bans"), ("10", math.log10(2), "bans"),
+                              ("e", LN(2), "nats")):
+        assert quiet("entropy", "0.5,0.5", "--base", base) == pytest.approx(value, rel=1e-15)
+        assert strict_json("entropy", "0.5,0.5", "--base", base)["unit"] == unit
 
 
 def test_batches_and_reductions() -> None:

@@ -136,11 +136,13 @@ def test_entropy_tiny_probabilities(p: list[float]) -> None:
     assert agree(float(entropy(p, base=2)), ref / mpmath.log(2))
 
 
-@pytest.mark.parametrize("q", TINY_DISTRIBUTIONS)
-@pytest.mark.parametrize("p", TINY_DISTRIBUTIONS)
+SAME_LENGTH_PAIRS = [
+    (p, q) for p in TINY_DISTRIBUTIONS for q in TINY_DISTRIBUTIONS if len(p) == len(q)
+]
+
+
+@pytest.mark.parametrize(("p", "q"), SAME_LENGTH_PAIRS)
 def test_cross_entropy_and_kl_tiny_probabilities(p: list[float], q: list[float]) -> None:
-    if len(p) != len(q):
-        return
     log_q = [mlog(v) for v in q]
     ref_h = ref_ce(p, log_q)
     assert agree(float(cross_entropy(p, q)), ref_h)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from xentcli.core import (
+    InputError,
     binary_cross_entropy,
     cross_entropy,
     cross_entropy_grad,
@@ -131,7 +132,11 @@ def test_focal_by_hand() -> None:
 
 def test_focal_saturated_with_small_gamma_is_zero_not_nan() -> None:
     assert focal_loss(0, [1.0, 0.0], gamma=0.5) == 0.0
-    assert focal_loss(0, [200.0, -200.0], gamma=0.3, from_logits=True) >= 0.0
+    # q = sigmoid-like softmax of a gap of 400: 1 - q = e^-400 (to double precision), so
+    # the loss is (e^-400)^0.3 * -ln q = e^-120 * e^-400 = e^-520.
+    assert focal_loss(0, [200.0, -200.0], gamma=0.3, from_logits=True) == pytest.approx(
+        math.exp(-520), rel=1e-12
+    )
 
 
 def test_softmax_and_log_softmax_by_hand() -> None:
@@ -150,17 +155,60 @@ def test_masked_logits() -> None:
     assert logsumexp([-math.inf, -math.inf]) == -math.inf
 
 
+def _softmax_by_hand(z: list[float]) -> list[float]:
+    total = sum(math.exp(v) for v in z)
+    return [math.exp(v) / total for v in z]
+
+
 def test_gradient_softmax_minus_target() -> None:
-    z = np.array([1.0, 2.0, 3.0])
-    expected = softmax(z) - np.array([0.0, 0.0, 1.0])
-    assert cross_entropy_grad(2, z) == pytest.approx(expected, rel=1e-15)
-    assert cross_entropy_grad([0, 0, 1], z) == pytest.approx(expected, rel=1e-15)
+    z = [1.0, 2.0, 3.0]
+    expected = [s - y for s, y in zip(_softmax_by_hand(z), [0, 0, 1], strict=True)]
+    assert cross_entropy_grad(2, z) == pytest.approx(expected, rel=1e-14)
+    assert cross_entropy_grad([0, 0, 1], z) == pytest.approx(expected, rel=1e-14)
 
 
 def test_gradient_mean_reduction_divides_by_rows() -> None:
-    z = np.array([[1.0, 2.0], [0.5, -0.5]])
-    per_row = cross_entropy_grad([0, 1], z)
-    assert cross_entropy_grad([0, 1], z, reduction="mean") == pytest.approx(per_row / 2)
+    z = [[1.0, 2.0], [0.5, -0.5]]
+    rows = [[s - y for s, y in zip(_softmax_by_hand(row), onehot, strict=True)]
+            for row, onehot in zip(z, [[1, 0], [0, 1]], strict=True)]
+    # The gradient of the mean loss: each row's softmax - y, divided by the 2 rows.
+    expected = [[g / 2 for g in row] for row in rows]
+    got = cross_entropy_grad([0, 1], z, reduction="mean")
+    assert got.tolist() == [pytest.approx(row, rel=1e-14) for row in expected]
+
+
+def test_gradient_mean_with_weights_divides_by_the_targets_weights() -> None:
+    # Row n's gradient is w[y_n] (softmax - y); for the weighted mean each is
+    # divided by sum w[y_n] = 1 + 3 = 4, not by the 2 rows (torch's weighted mean).
+    z = [[1.0, 2.0, 0.0], [0.5, -0.5, 1.5]]
+    labels, w = [0, 2], [1.0, 2.0, 3.0]
+    rows = []
+    for row, label in zip(z, labels, strict=True):
+        s = _softmax_by_hand(row)
+        rows.append([w[label] * (s[i] - (i == label)) for i in range(3)])
+    expected = [[g / 4 for g in row] for row in rows]
+    got = cross_entropy_grad(labels, z, weights=w, reduction="mean")
+    assert got.tolist() == [pytest.approx(row, rel=1e-14) for row in expected]
+
+
+def test_bce_eps_clips_both_ends() -> None:
+    # A label 0 predicted 1.0 (and a label 1 predicted 0.0) costs -ln(eps), not inf.
+    assert binary_cross_entropy(0, 1.0, eps=1e-7) == pytest.approx(-math.log(1e-7), rel=1e-8)
+    assert binary_cross_entropy(1, 0.0, eps=1e-7) == pytest.approx(-math.log(1e-7), rel=1e-12)
+
+
+def test_kl_of_nearly_equal_distributions_is_never_negative() -> None:
+    # p and q differ in the last bit of two entries: the terms' rounding sums to
+    # -3e-17 here, which is rounding, not a negative divergence (Gibbs: KL >= 0).
+    p = [0.6482021419113102, 0.35166006400659455, 0.00013779408209523564]
+    q = [0.6482021419113103, 0.3516600640065945, 0.00013779408209523564]
+    assert kl_divergence(p, q) == 0.0
+
+
+def test_a_distribution_must_sum_to_one_within_1e_6() -> None:
+    entropy([0.2, 0.3, 0.5 - 9e-7])  # off by 9e-7: accepted
+    with pytest.raises(InputError, match="P sums to 0.9999, not 1"):
+        entropy([0.2, 0.3, 0.4999])
 
 
 def test_zero_probability_on_true_class_is_infinite_not_error() -> None:

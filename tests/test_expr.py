@@ -202,18 +202,6 @@ def test_namespace_lists_the_spec_functions() -> None:
     assert names["e"] == math.e and names["pi"] == math.pi and names["inf"] == math.inf
 
 
-def _core_available() -> bool:
-    try:
-        import xentcli.core  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_core = pytest.mark.skipif(not _core_available(), reason="xentcli.core is not there yet")
-
-
-@needs_core
 def test_core_functions_are_callable_from_formulas() -> None:
     # Hand-computed: the dog example, -ln 0.7.
     names = {"q": [0.1, 0.2, 0.7], "base": 2}
@@ -226,7 +214,6 @@ def test_core_functions_are_callable_from_formulas() -> None:
     assert evaluate_formula("surprisal(q)[2]", names) == pytest.approx(0.35667494393873245)
 
 
-@needs_core
 def test_core_errors_become_expression_errors() -> None:
     with pytest.raises(ExpressionError, match=r"^cross_entropy\(\): "):
         evaluate_formula("cross_entropy(5, [0.1, 0.9])", {})
@@ -234,7 +221,6 @@ def test_core_errors_become_expression_errors() -> None:
         evaluate_formula("entropy([0.5, 0.5], bse=2)", {})
 
 
-@needs_core
 @pytest.mark.parametrize(
     ("text", "message"),
     [

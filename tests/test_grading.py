@@ -45,6 +45,13 @@ def test_within_tolerance_defaults(given: float, expected: float, ok: bool) -> N
     assert within_tolerance(given, expected) is ok
 
 
+def test_the_tolerance_bound_itself_is_accepted() -> None:
+    # |a - b| <= tol, not <: exactly on the bound counts (all three numbers are exact
+    # in binary, so no rounding decides it).
+    assert within_tolerance(1.25, 1.0, rtol=0.25, atol=0.0)
+    assert within_tolerance(0.5, 0.0, rtol=0.0, atol=0.5)
+
+
 def test_tolerance_is_per_question() -> None:
     assert within_tolerance(1.04, 1.0, rtol=0.05, atol=0.0)
     assert not within_tolerance(1.04, 1.0, rtol=0.0, atol=0.01)

@@ -1,8 +1,10 @@
 """The README's shell examples print what the README says they print.
 
-Every ``$ command`` line in README.md is run with bash (in a scratch folder, with
+Every ``$ command`` line in README.md is run with bash (in a fresh folder, with
 the installed ``xent`` first on PATH); its stdout, then its stderr, must equal
 the lines shown under it, up to the next ``$`` line or the end of the block.
+Earlier examples that print nothing (``printf ... > labels.txt``) are the setup
+of later ones and run first, so each example stands on its own.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import pytest
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _examples() -> list[tuple[int, str, str]]:
-    """(line number, command, expected output) for each ``$`` line."""
+def _examples() -> list[tuple[int, str, str, str]]:
+    """(line number, setup, command, expected output) for each ``$`` line."""
     lines = README.read_text(encoding="utf-8").splitlines()
     found = []
+    setup: list[str] = []  # the silent commands so far
     for i, line in enumerate(lines):
         if not line.startswith("$ "):
             continue
@@ -33,7 +36,9 @@ def _examples() -> list[tuple[int, str, str]]:
             shown.append(after)
         while shown and not shown[-1]:  # the blank line before the next example
             shown.pop()
-        found.append((i + 1, line[2:], "".join(f"{text}\n" for text in shown)))
+        found.append((i + 1, "; ".join(setup), line[2:], "".join(f"{t}\n" for t in shown)))
+        if not shown:
+            setup.append(line[2:])
     return found
 
 
@@ -44,20 +49,15 @@ def test_the_readme_has_examples() -> None:
     assert len(EXAMPLES) >= 10
 
 
-@pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("readme")
-
-
-@pytest.mark.parametrize(("line", "command", "shown"), EXAMPLES,
-                         ids=[f"README.md:{line}" for line, _, _ in EXAMPLES])
+@pytest.mark.parametrize(("line", "setup", "command", "shown"), EXAMPLES,
+                         ids=[f"README.md:{example[0]}" for example in EXAMPLES])
 def test_readme_example_prints_what_it_shows(
-    line: int, command: str, shown: str, scratch: Path
+    line: int, setup: str, command: str, shown: str, tmp_path: Path
 ) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb"}
-    # Run in order within one folder: an example may use the files an earlier one wrote.
-    done = subprocess.run(["bash", "-c", command], cwd=scratch, env=env, capture_output=True,
+    script = f"{{ {setup}; }} >/dev/null 2>&1; {command}" if setup else command
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60)
     printed = done.stdout + done.stderr
     # Text must match exactly; a full-precision number to 1e-13 relative (its last
