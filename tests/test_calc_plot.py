@@ -26,8 +26,16 @@ def test_cross_entropy_plot_shows_softmax_of_logits_under_the_result() -> None:
 
 def test_kl_and_entropy_plots_name_their_columns() -> None:
     kl = runner.invoke(app, ["calc", "kl", "0.2,0.3,0.5", "0.1,0.2,0.7", "--plot"])
-    assert kl.exit_code == 0
-    assert "class  P" in kl.stdout and " Q" in kl.stdout
+    assert kl.exit_code == 0, kl.stderr
+    lines = kl.stdout.splitlines()
+    heads = [i for i, line in enumerate(lines) if line.split() == ["class", "P", "Q"]]
+    assert len(heads) == 1  # the bar block's header row, not the D_KL(P || Q) headline
+    rows = lines[heads[0] + 1 :]
+    # One row per class: the class, P's number, its bar, Q's number, its bar.
+    assert [re.findall(r"\d\.\d{3}", row) for row in rows] == [
+        ["0.200", "0.100"], ["0.300", "0.200"], ["0.500", "0.700"]]
+    assert [row.split()[0] for row in rows] == ["0", "1", "2"]
+    assert [row.split()[1] for row in rows] == ["0.200", "0.300", "0.500"]
     ent = runner.invoke(app, ["calc", "entropy", "0.25,0.75", "--plot", "--explain"])
     assert ent.exit_code == 0
     assert ent.stdout.rstrip().splitlines()[-1].split()[:2] == ["1", "0.750"]

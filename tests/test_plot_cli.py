@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import pytest
@@ -173,7 +175,8 @@ def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
         (["compare", "0.2,0.8", "0.5,0.25,0.25"], "P has 2 values but Q has 3"),
         (["compare", "-0.2,1.2", "0.5,0.5"], "P has a negative probability -0.2 at index 0"),
         (["compare", "0.2,0.3", "0.5,0.5"], "P sums to 0.5, not 1 (use --normalize to rescale it)"),
-        (["compare", "0.2,abc", "0.5,0.5"], None),
+        (["compare", "0.2,abc", "0.5,0.5"], "P: 'abc' is not a number (index 1)"),
+        (["compare", "0.2,0.8", "0.5,x"], "Q: 'x' is not a number (index 1)"),
         (["compare", "0.2,0.8;0.5,0.5", "0.5,0.5"],
          "plot compare draws one distribution, but P has 2 rows"),
         (["compare", ",".join(["1"] * 101), "1", "--normalize"],
@@ -184,23 +187,209 @@ def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
         (["logloss", "--height", "12"],
          "Invalid value for '--height': this plot has 2 panels and needs at least 16 rows. "
          "See 'xent plot logloss --help'."),
-        (["smoothing", "--classes", "1"], None),
-        (["focal", "--width", "10"], None),
+        (["smoothing", "--classes", "1"],
+         "Invalid value for '--classes' / '-k': Input should be greater than or equal to 2. "
+         "See 'xent plot smoothing --help'."),
+        (["smoothing", "--epsilon", "1"],
+         "Invalid value for '--epsilon' / '-e': Input should be less than or equal to 0.99. "
+         "See 'xent plot smoothing --help'."),
+        (["focal", "--width", "10"],
+         "Invalid value for '--width' / '-W': Input should be greater than or equal to 30. "
+         "See 'xent plot focal --help'."),
     ],
 )
-def test_bad_input_is_one_line_exit_2(args: list[str], message: str | None) -> None:
+def test_bad_input_is_one_line_exit_2(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["plot", *args])
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith("Error: ")
-    assert result.stderr.count("\n") == 1
-    if message is not None:
-        assert result.stderr == f"Error: {message}\n"
+    assert "\n" not in message  # one line, and the whole of it
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
 
 
-def test_bad_number_names_the_argument() -> None:
-    result = runner.invoke(app, ["plot", "compare", "0.2,abc", "0.5,0.5"])
-    assert "P" in result.stderr and "abc" in result.stderr
+# ------------------------------------------------------------------------ chart data
+# The numbers behind each picture, read from the Chart objects a command hands to
+# render_chart (no parsing of terminal art), against the formulas worked out with math.
+
+
+def _charts(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[Chart]:
+    """Run ``xent plot ARGS`` and return the charts it drew, top panel first."""
+    import xentcli.cli.plotting as plotting
+
+    drawn: list[Chart] = []
+    real = plotting.render_chart
+
+    def spy(charts: Chart | Sequence[Chart], **kwargs: Any) -> str:
+        drawn.extend([charts] if isinstance(charts, Chart) else charts)
+        return real(charts, **kwargs)
+
+    monkeypatch.setattr(plotting, "render_chart", spy)
+    _plot(*args)
+    assert drawn, "the command drew nothing"
+    return drawn
+
+
+def _series(chart: Chart, label: str) -> tuple[list[float], list[float]]:
+    """The x and y of the one series called ``label``, as plain floats."""
+    found = [s for s in chart.series if s.label == label]
+    assert len(found) == 1, [s.label for s in chart.series]
+    x = [float(v) for v in found[0].x]
+    y = [float(v) for v in found[0].y]
+    assert len(x) == len(y)
+    return x, y
+
+
+def _at(xy: tuple[list[float], list[float]], x: float) -> float:
+    """The y of the grid point at ``x`` (the grid must hold it)."""
+    hits = [i for i, v in enumerate(xy[0]) if math.isclose(v, x, abs_tol=1e-9)]
+    assert len(hits) == 1, f"no single grid point at {x}"
+    return xy[1][hits[0]]
+
+
+def _follows(xy: tuple[list[float], list[float]], formula: Callable[[float], float]) -> None:
+    """Every point of the curve is ``formula(x)``."""
+    assert xy[1] == pytest.approx([formula(x) for x in xy[0]], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(("base", "ln_b"), [("e", 1.0), ("2", math.log(2)), ("10", math.log(10))])
+def test_logloss_chart_numbers(
+    base: str, ln_b: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loss, grad = _charts(monkeypatch, "logloss", "--base", base)
+    name = {"e": "ln", "2": "log2", "10": "log10"}[base]
+    log_loss, squared = _series(loss, f"-{name} p"), _series(loss, "(1-p)^2")
+    grad_ce, grad_se = _series(grad, "cross-entropy"), _series(grad, "squared error")
+    for curve in (log_loss, squared, grad_ce, grad_se):
+        assert (curve[0][0], curve[0][-1], len(curve[0])) == pytest.approx((0.01, 0.99, 197))
+    # Loss: -log_b p, and (1-p)^2 whatever the base.
+    _follows(log_loss, lambda p: -math.log(p) / ln_b)
+    _follows(squared, lambda p: (1 - p) ** 2)
+    # Gradient at the logit z, p = sigmoid(z), dp/dz = p(1-p):
+    # d(-log_b p)/dz = -(1-p)/ln b; d(1-p)^2/dz = -2(1-p) p(1-p) = -2p(1-p)^2.
+    _follows(grad_ce, lambda p: (1 - p) / ln_b)
+    _follows(grad_se, lambda p: 2 * p * (1 - p) ** 2)
+    # A few points worked out by hand.
+    assert _at(log_loss, 0.5) == pytest.approx(math.log(2) / ln_b)
+    assert _at(squared, 0.1) == pytest.approx(0.81)
+    assert _at(grad_ce, 0.1) == pytest.approx(0.9 / ln_b)
+    assert _at(grad_ce, 0.5) == pytest.approx(0.5 / ln_b)
+    assert _at(grad_se, 0.1) == pytest.approx(2 * 0.1 * 0.81)  # 0.162: fades where p is wrong
+    assert _at(grad_se, 0.5) == pytest.approx(0.25)
+    assert _at(grad_se, 0.01) == pytest.approx(2 * 0.01 * 0.99**2)
+    # The squared-error gradient peaks at p = 1/3 (d/dp 2p(1-p)^2 = 2(1-p)(1-3p) = 0).
+    top = max(range(len(grad_se[1])), key=grad_se[1].__getitem__)
+    assert grad_se[0][top] == pytest.approx(1 / 3, abs=0.005)
+
+
+@pytest.mark.parametrize(("base", "ln_b"), [("e", 1.0), ("bits", math.log(2))])
+def test_surprisal_chart_numbers(
+    base: str, ln_b: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (chart,) = _charts(monkeypatch, "surprisal", "--base", base)
+    name = "ln" if base == "e" else "log2"
+    curve = _series(chart, f"-{name} p")
+    assert (curve[0][0], curve[0][-1], len(curve[0])) == pytest.approx((0.01, 1.0, 199))
+    _follows(curve, lambda p: -math.log(p) / ln_b)
+    assert _at(curve, 1.0) == 0.0  # a certain outcome costs nothing
+    assert _at(curve, 0.5) == pytest.approx(math.log(2) / ln_b)
+    marked = _series(chart, "p = 0.5, 0.1, 0.01")
+    assert marked[0] == pytest.approx([0.5, 0.1, 0.01])
+    assert marked[1] == pytest.approx([math.log(2) / ln_b, math.log(10) / ln_b,
+                                       math.log(100) / ln_b])
+    if base == "bits":
+        assert marked[1] == pytest.approx([1.0, 3.321928, 6.643856], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("base", "ln_b", "peak"),
+    [("e", 1.0, 0.6931471805599453), ("2", math.log(2), 1.0), ("10", math.log(10), 0.30103)],
+)
+def test_entropy_chart_numbers(
+    base: str, ln_b: float, peak: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (chart,) = _charts(monkeypatch, "entropy", "--base", base)
+    curve = _series(chart, "H(p)")
+    assert (curve[0][0], curve[0][-1], len(curve[0])) == pytest.approx((0.0, 1.0, 201))
+
+    def h(p: float) -> float:
+        return -sum(x * math.log(x) for x in (p, 1 - p) if x > 0) / ln_b
+
+    _follows(curve, h)
+    assert _at(curve, 0.0) == 0.0 and _at(curve, 1.0) == 0.0  # certain: no uncertainty
+    # ln 2 nats = 1 bit = log10 2 bans, at p = 0.5, and nowhere higher.
+    assert _at(curve, 0.5) == pytest.approx(peak, rel=1e-5)
+    assert max(curve[1]) == _at(curve, 0.5)
+    # Symmetric: H(0.1) = H(0.9) = -(0.1 ln 0.1 + 0.9 ln 0.9) = 0.325083 nats.
+    assert _at(curve, 0.1) == pytest.approx(0.3250829733914482 / ln_b)
+    assert _at(curve, 0.9) == pytest.approx(0.3250829733914482 / ln_b)
+    assert chart.ylim == pytest.approx((0.0, 1.05 * peak), rel=1e-5)
+
+
+@pytest.mark.parametrize(("base", "ln_b"), [("e", 1.0), ("2", math.log(2))])
+def test_focal_chart_numbers(base: str, ln_b: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    (chart,) = _charts(monkeypatch, "focal", "--base", base)
+    assert [s.label for s in chart.series] == ["γ=0", "γ=0.5", "γ=1", "γ=2", "γ=5"]
+
+    def focal(gamma: float, p: float) -> float:
+        return -math.pow(1 - p, gamma) * math.log(p) / ln_b
+
+    for gamma in (0.0, 0.5, 1.0, 2.0, 5.0):
+        curve = _series(chart, f"γ={gamma:g}")
+        assert (curve[0][0], curve[0][-1], len(curve[0])) == pytest.approx((0.01, 1.0, 199))
+        _follows(curve, functools.partial(focal, gamma))
+        assert _at(curve, 1.0) == 0.0
+        # At p_t = 0.5: -(0.5)^γ ln 0.5 = 0.5^γ ln 2.
+        assert _at(curve, 0.5) == pytest.approx(0.5**gamma * math.log(2) / ln_b)
+    # γ = 0 is plain cross-entropy; γ = 2 at p_t = 0.9 keeps 1% of it.
+    assert _at(_series(chart, "γ=0"), 0.1) == pytest.approx(math.log(10) / ln_b)
+    assert _at(_series(chart, "γ=2"), 0.9) == pytest.approx(0.01 * math.log(1 / 0.9) / ln_b)
+
+
+@pytest.mark.parametrize(
+    ("args", "epsilon", "k", "ln_b"),
+    [([], 0.1, 5, 1.0), (["-e", "0.3", "-k", "3", "--base", "2"], 0.3, 3, math.log(2))],
+)
+def test_smoothing_chart_numbers(
+    args: list[str], epsilon: float, k: int, ln_b: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target, loss = _charts(monkeypatch, "smoothing", *args)
+    assert list(target.categories) == [str(i) for i in range(k)]
+    hard, smooth = _series(target, "hard y"), _series(target, "smoothed y'")
+    assert hard[0] == smooth[0] == [float(i) for i in range(1, k + 1)]
+    assert hard[1] == [1.0] + [0.0] * (k - 1)
+    # y' = (1-ε) y + ε/K: the true class keeps 1-ε+ε/K, the others ε/K each.
+    assert smooth[1] == pytest.approx([(1 - epsilon) * y + epsilon / k for y in hard[1]])
+    assert sum(smooth[1]) == pytest.approx(1.0)
+    if (epsilon, k) == (0.1, 5):
+        assert smooth[1] == pytest.approx([0.92, 0.02, 0.02, 0.02, 0.02])
+    else:
+        assert smooth[1] == pytest.approx([0.8, 0.1, 0.1])
+
+    # Loss against p, the rest (1-p)/(K-1) each.
+    def ce(y_true: float, p: float) -> float:
+        rest = (1 - p) / (k - 1)
+        return -(y_true * math.log(p) + (1 - y_true) * math.log(rest)) / ln_b
+
+    plain, smoothed = _series(loss, "ε = 0"), _series(loss, f"ε = {epsilon:g}")
+    for curve in (plain, smoothed):
+        assert (curve[0][0], curve[0][-1], len(curve[0])) == pytest.approx((0.05, 0.995, 190))
+    _follows(plain, lambda p: ce(1.0, p))
+    best = 1 - epsilon + epsilon / k
+    _follows(smoothed, lambda p: ce(best, p))
+    # The smoothed loss is lowest at p = 1-ε+ε/K, where it equals the entropy of y'.
+    lowest = _series(loss, "lowest")
+    assert lowest[0] == pytest.approx([best])
+    assert lowest[1] == pytest.approx([_h(smooth[1]) / ln_b])
+    at = min(range(len(smoothed[1])), key=smoothed[1].__getitem__)
+    assert smoothed[0][at] == pytest.approx(best, abs=0.005)
+    assert min(plain[1]) == plain[1][-1]  # without smoothing it keeps falling to p = 1
+
+
+def test_compare_chart_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    (chart,) = _charts(monkeypatch, "compare", "2,3,5", "1,2,7", "--normalize",
+                       "--labels", "a,b,c")
+    assert list(chart.categories) == ["a", "b", "c"]
+    p, q = _series(chart, "P"), _series(chart, "Q")
+    assert p[0] == q[0] == [1.0, 2.0, 3.0]
+    assert p[1] == pytest.approx([0.2, 0.3, 0.5])
+    assert q[1] == pytest.approx([0.1, 0.2, 0.7])
 
 
 # --------------------------------------------------------------------------- saving
