@@ -113,6 +113,55 @@ def test_review_order_is_due_then_weak_topics_then_new_then_the_rest() -> None:
     assert plan.plan(ids, topics, 3, True, random.Random(7)) == order[:3]
 
 
+def test_review_puts_the_weakest_topic_first_and_new_topics_take_turns() -> None:
+    # Pins two parts of the --review order: weak topics go weakest first (by accuracy, before
+    # the box), and new questions alternate between their topics.
+    now = T0 + 12 * DAY
+    history = [
+        *_mastered("known"),  # entropy: mastered, so last
+        _r("due", True, T0 + 10 * DAY),  # entropy: box 2, due at T0 + 11 days
+        # kl: 2 right of 5 answers (accuracy 0.4). Three misses keep kl-weak in box 1, then
+        # right when due twice: box 2 at T0 + 8d (due T0 + 9d), box 3 at T0 + 9.5d (due
+        # T0 + 12.5d), so not due yet.
+        *(_r("kl-weak", False, T0 + d * DAY, topic="kl") for d in (1, 2, 3)),
+        _r("kl-weak", True, T0 + 8 * DAY, topic="kl"),
+        _r("kl-weak", True, T0 + 9 * DAY + timedelta(hours=12), topic="kl"),
+        # ce: 1 right of 2 (accuracy 0.5): box 1, then box 2 at T0 + 11.5d (due T0 + 12.5d).
+        _r("ce-weak", False, T0 + 10 * DAY, topic="ce"),
+        _r("ce-weak", True, T0 + 11 * DAY + timedelta(hours=12), topic="ce"),
+    ]
+    topics = {
+        "known": "entropy", "due": "entropy", "kl-weak": "kl", "ce-weak": "ce",
+        "entropy-new-1": "entropy", "entropy-new-2": "entropy",
+        "softmax-new-1": "softmax", "softmax-new-2": "softmax",
+    }
+    ids = sorted(topics)
+    planner = SpacedPlanner(history, now=lambda: now)
+    for seed in range(20):
+        order = planner.plan(ids, topics, len(ids), True, random.Random(seed))
+        # kl (0.4) is weaker than ce (0.5), though kl-weak sits in a higher box.
+        assert order[:3] == ["due", "kl-weak", "ce-weak"]
+        assert order[-1] == "known"
+        new = order[3:7]
+        assert set(new) == {"entropy-new-1", "entropy-new-2", "softmax-new-1", "softmax-new-2"}
+        # Which topic starts is the rng's choice; after that they alternate: A, B, A, B.
+        new_topics = [topics[q] for q in new]
+        assert new_topics[0] != new_topics[1]
+        assert new_topics[2:] == new_topics[:2]
+
+
+def test_review_counts_a_question_as_due_at_the_very_moment_it_falls_due() -> None:
+    # Right once at T0: box 2, due exactly one day later. At that moment it is due, so it
+    # comes before the new question (were it not due yet, its strong topic would put it after).
+    history = [_r("answered", True, T0)]
+    topics = {"answered": "entropy", "new": "entropy"}
+    planner = SpacedPlanner(history, now=lambda: T0 + DAY)
+    for seed in range(5):
+        assert planner.plan(["answered", "new"], topics, 2, True, random.Random(seed)) == [
+            "answered", "new"
+        ]
+
+
 def test_the_same_rng_and_clock_give_the_same_plan() -> None:
     topics = {f"q{i}": ("entropy", "kl", "ce")[i % 3] for i in range(30)}
     history = [_r(f"q{i}", i % 4 != 0, T0 + i * timedelta(hours=5), topics[f"q{i}"])
@@ -211,6 +260,16 @@ def test_summary_per_topic_and_overall() -> None:
     assert summary.activity[0][0] == date(2024, 4, 30)
     assert summary.activity[-1][0] == date(2024, 5, 13)
     assert len(summary.activity) == 14
+
+
+def test_summary_counts_a_question_as_due_at_the_very_moment_it_falls_due() -> None:
+    # Right once at T0: box 2, due at T0 + 1 day. One microsecond before, nothing is due; at
+    # T0 + 1 day exactly, it is.
+    history = [_r("q", True, T0)]
+    before = summarize(history, now=T0 + DAY - timedelta(microseconds=1), tz=timezone.utc)
+    assert (before.due_now, before.topics[0].due_now) == (0, 0)
+    at = summarize(history, now=T0 + DAY, tz=timezone.utc)
+    assert (at.due_now, at.topics[0].due_now) == (1, 1)
 
 
 def test_the_streak_counts_days_back_from_today_or_yesterday() -> None:

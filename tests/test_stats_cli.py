@@ -14,11 +14,21 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from xentcli.cli import stats as stats_module
 from xentcli.cli.app import app
 from xentcli.quiz.records import AnswerRecord
 from xentcli.quiz.store import open_progress, open_store
 
-NOW = datetime.now(timezone.utc)
+# A fixed clock at noon, local time (a naive datetime's astimezone reads it as local), so
+# that "today", "yesterday" and the 14 days of activity never depend on when the tests run:
+# no midnight and no change of summer time falls between an answer and "now".
+NOW = datetime(2024, 5, 15, 12, 0).astimezone(timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`xent stats` reads the time through stats._now: every test here sees NOW."""
+    monkeypatch.setattr(stats_module, "_now", lambda: NOW)
 
 
 def _stats(*args: str, input: str | None = None) -> Result:
@@ -136,6 +146,55 @@ def test_the_table_fits_80_columns_and_names_each_topic() -> None:
 def _day(moment: datetime) -> str:
     local = moment.astimezone()
     return f"{local:%b} {local.day}"
+
+
+def _table(stdout: str) -> list[str]:
+    """The table's rows (header, topics, total), spaces squeezed, without the rules."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Topic"))
+    end = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Total"))
+    return [" ".join(line.split()) for line in lines[start:end + 1] if "─" not in line]
+
+
+def test_last_practiced_says_yesterday_then_days_ago_then_the_date() -> None:
+    # Pins the "Last practiced" labels: 1 day back is "yesterday", 5 days back is
+    # "5 days ago", and 20 days back (past the two-week cutoff) is the plain date. NOW is
+    # noon on 15 May 2024, local time, so 20 days before is 25 April 2024, whatever the zone.
+    # The total row shows the most recent topic's label.
+    _record(("q-1", "one", False, 1), ("q-5", "five", False, 5), ("q-20", "twenty", False, 20))
+    result = _stats()
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert _table(result.stdout) == [
+        "Topic Answered Right Last practiced Due now Mastered",
+        "five 1 0% 5 days ago 1 0/1",
+        "one 1 0% yesterday 1 0/1",
+        "twenty 1 0% 2024-04-25 1 0/1",
+        "Total 3 0% yesterday 3 0/3",
+    ]
+
+
+def test_percentages_are_rounded_not_truncated() -> None:
+    # 2 right out of 3 is 66.7%: shown as 67%, both in the first line and in the table.
+    _record(("q-1", "entropy", True, 0), ("q-2", "entropy", True, 0),
+            ("q-3", "entropy", False, 0))
+    result = _stats()
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == (
+        "3 answers, 2 right (67%), in 1 session. Streak: 1 day."
+    )
+    # q-3 was missed: back in box 1, due at once; q-1 and q-2 wait a day.
+    assert _table(result.stdout)[1:] == [
+        "entropy 3 67% today 1 0/3",
+        "Total 3 67% today 1 0/3",
+    ]
+
+
+def test_sparkline_rounds_a_part_of_the_busiest_day_to_the_nearest_bar() -> None:
+    # The busiest day gets the full bar █ (level 8 of 8); a day with 1 answer against 3 gets
+    # 8 / 3 = 2.67 of the 8 levels, so the 3rd bar, ▃ (rounding down would give ▂).
+    # No answers is ·.
+    assert stats_module.sparkline([1, 3]) == "▃█"
+    assert stats_module.sparkline([0, 1, 3]) == "·▃█"
 
 
 def test_topics_from_the_store_are_not_read_as_markup() -> None:

@@ -24,6 +24,11 @@ _EXPORT_FORMATS = (".csv", ".json")
 _LEVELS = "▁▂▃▄▅▆▇█"
 
 
+def _now() -> datetime:
+    """The current time, in UTC: a function of its own so that tests can fix the clock."""
+    return datetime.now(timezone.utc)
+
+
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds")
 
@@ -244,7 +249,7 @@ def stats(
         if store is not None and store.note:
             note = escape(store.note)
             err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.", soft_wrap=True)
-        now = datetime.now(timezone.utc)
+        now = _now()
         tz = now.astimezone().tzinfo or timezone.utc
         reviews = store.reviews() if store is not None else []
         sessions = store.session_count() if store is not None else 0
