@@ -237,13 +237,13 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
     if measure in ("softmax", "log-softmax", "surprisal"):
         outcome.reduction = None
     if detail or explain:
-        _add_breakdown(outcome, args, explain=explain)
+        outcome.breakdown = _breakdown(outcome, args, explain=explain)
     _add_notes(outcome)
     return outcome
 
 
-def _add_breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
-                   wide: bool = False) -> None:
+def _breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
+               wide: bool = False) -> Breakdown | None:
     """Per-class terms for a table (one short row) or for --explain (the first rows).
 
     ``wide``: also for one row of more than :data:`TABLE_CLASSES` (``--plot``).
@@ -253,10 +253,10 @@ def _add_breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
     main = outcome.main.values
     k = main.shape[-1] if main.ndim else 1
     if main.ndim > 2 or outcome.measure == "surprisal":
-        return
+        return None
     rows = 1 if main.ndim < 2 else main.shape[0]
     if not explain and (rows > 1 or (k > TABLE_CLASSES and not wide)):
-        return
+        return None
     keep = slice(0, EXPLAIN_ROWS)
     outcome.partial = rows > EXPLAIN_ROWS
 
@@ -298,7 +298,7 @@ def _add_breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
             weights=_per_class(o["weights"]), label_smoothing=o["label_smoothing"],
             eps=o["eps"], normalize=o["normalize"], reduction="none",
         )
-    outcome.breakdown = b
+    return b
 
 
 def _target_rows(outcome: Outcome) -> Any:
@@ -351,10 +351,8 @@ def _bars(outcome: Outcome, args: dict[str, Any]) -> str:
     if main.shape[-1] > PLOT_CLASSES:
         raise InputError(f"--plot draws at most {PLOT_CLASSES} classes, but there are "
                          f"{main.shape[-1]}")
-    b = outcome.breakdown
-    if b is None:  # more classes than the table shows: terms for the bars only
-        _add_breakdown(outcome, args, explain=False, wide=True)
-        b, outcome.breakdown = outcome.breakdown, None
+    # More classes than the table shows have no breakdown yet: terms for the bars only.
+    b = outcome.breakdown or _breakdown(outcome, args, explain=False, wide=True)
     assert b is not None and b.target is not None  # entropy, ce and kl always set them
     if outcome.measure == "entropy":
         return distribution_bars(b.target[0], width=MAX_WIDTH)
