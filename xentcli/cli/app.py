@@ -47,6 +47,18 @@ class XentGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         return load_command(cmd_name) if cmd_name in COMMANDS else None
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # Typer suggests from the commands it has built; these are built on demand,
+        # so the suggestion comes from the names instead (`xent cacl` -> calc).
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name.lower(), COMMANDS, n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            ctx.fail(f"No such command '{name}'.{hint}")
+        return super().resolve_command(ctx, args)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # Typer would import pydantic (slower than numpy) to coerce these options.
         from xentcli.cli.coercion import use_plain_coercion
@@ -84,9 +96,10 @@ class XentGroup(TyperGroup):
         except typer.TyperException as exc:  # click's usage errors
             status = _usage_error(exc)
         except BrokenPipeError:
-            # `xent ... | head`: the reader left; say nothing more.
+            # `xent ... | head`: the reader took what it wanted and left; that is
+            # not a failure, and there is nothing more to say.
             _silence_stdout()
-            status = ExitStatus.ERROR
+            status = ExitStatus.OK
         except Exception as exc:  # a bug: one line for the user, the trace on request
             if os.environ.get("XENT_DEBUG"):
                 raise
