@@ -162,3 +162,38 @@ def test_a_plot_wider_than_the_terminal_is_drawn_to_fit_with_a_note() -> None:
     shown = _at_terminal(["plot", "entropy", "--width", "120"], {})
     assert "Note: --width 120 is wider than this terminal (80 columns): drawn 80" in shown
     assert _widest(shown) <= 80
+
+
+# ------------------------------------------------------- interrupts and memory
+
+_EARLY_CTRL_C = """
+import builtins, sys
+real_import = builtins.__import__
+def slow_import(name, *args, **kwargs):
+    if name == "xentcli.cli.app":  # Ctrl-C lands while the CLI is still importing
+        raise KeyboardInterrupt
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = slow_import
+from xentcli.cli import main
+sys.argv = ["xent", "calc", "entropy", "0.5,0.5"]
+main()
+"""
+
+
+def test_ctrl_c_while_starting_is_one_line_and_130() -> None:
+    done = subprocess.run([sys.executable, "-c", _EARLY_CTRL_C], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "\nInterrupted.\n")
+
+
+def test_running_out_of_memory_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xentcli.cli import app as app_module
+
+    def no_memory(name: str) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(app_module, "load_command", no_memory)
+    result = runner.invoke(app, ["stats"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: not enough memory for this input; try a smaller file or "
+                             "a machine with more memory.\n")

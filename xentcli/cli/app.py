@@ -95,6 +95,12 @@ class XentGroup(TyperGroup):
             status = ExitStatus.INTERRUPTED
         except typer.TyperException as exc:  # click's usage errors
             status = _usage_error(exc)
+        except MemoryError:
+            sys.stderr.write(
+                "Error: not enough memory for this input; try a smaller file or a "
+                "machine with more memory.\n"
+            )
+            status = ExitStatus.ERROR
         except BrokenPipeError:
             # `xent ... | head`: the reader took what it wanted and left; that is
             # not a failure, and there is nothing more to say.
