@@ -206,7 +206,25 @@ def load_command(name: str) -> Any:
     module.register(holder)
     command = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
     command.short_help = SUMMARIES[name]
+    _plain_coercion_everywhere(command)
     return command
+
+
+def _plain_coercion_everywhere(command: Any) -> None:
+    """The pydantic-free converter for the parameters of ``command`` and its
+    subcommands (see :mod:`xentcli.cli.coercion`): pydantic alone would cost
+    more start-up time than a quiz needs to show its first question."""
+    from typer.core import TyperGroup
+
+    from xentcli.cli.coercion import use_plain_coercion
+
+    ctx = typer.Context(command)
+    use_plain_coercion(command, ctx)
+    # A group that builds its commands on demand (calc) converts each one as it
+    # builds it; walking its mapping here would build them all.
+    if isinstance(command, TyperGroup) and type(command.commands) is dict:
+        for sub in command.commands.values():
+            _plain_coercion_everywhere(sub)
 
 
 def _no_op() -> None:
