@@ -27,19 +27,27 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from xentcli.errors import StoreError
-from xentcli.quiz.records import AnswerRecord, NullRecorder, Recorder, utc_now
+from xentcli.quiz.records import (
+    AnswerRecord,
+    InterviewRecorder,
+    NullInterviewRecorder,
+    NullRecorder,
+    Recorder,
+    utc_now,
+)
 from xentcli.quiz.schedule import Review
 
 __all__ = [
     "ENV_HOME",
     "EXPORT_FIELDS",
     "FILENAME",
+    "INTERVIEW_SCHEMA",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Progress",
@@ -88,8 +96,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE answers ADD COLUMN session_id INTEGER REFERENCES sessions(id)",
         "CREATE INDEX answers_by_question ON answers (question_id, answered_at)",
     ),
+    # v3: mock interviews (`xent interview`), one row each beside the session
+    # that holds their answers, with the report as JSON; and small settings
+    # such as the interview date of `xent plan`.
+    (
+        """CREATE TABLE interviews (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER REFERENCES sessions(id),
+            started_at TEXT NOT NULL,
+            minutes REAL NOT NULL,
+            seed INTEGER,
+            planned INTEGER NOT NULL,
+            asked INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            timed_out INTEGER NOT NULL,
+            readiness REAL NOT NULL,
+            finished INTEGER NOT NULL CHECK (finished IN (0, 1)),
+            report TEXT NOT NULL
+        )""",
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The first schema version with the interviews and settings tables.
+INTERVIEW_SCHEMA = 3
 
 #: The columns of ``xent stats --export``, in order.
 EXPORT_FIELDS = (
@@ -498,12 +531,21 @@ class Progress:
     path: Path | None
     reviews: tuple[Review, ...] = ()
     warning: str | None = None  # for the user, when status is READ_ONLY
+    exam_date: date | None = None  # set by `xent plan --date`
 
     def recorder(self) -> Recorder:
         """Where this session's answers go."""
         if self.status is SaveStatus.SAVING and self.path is not None:
             return StoreRecorder(self.path)
         return NullRecorder()
+
+    def interview_recorder(self) -> InterviewRecorder:
+        """Where a mock interview's answers and report go."""
+        if self.status is SaveStatus.SAVING and self.path is not None:
+            from xentcli.quiz.store_interviews import StoreInterviewRecorder
+
+            return StoreInterviewRecorder(self.path)
+        return NullInterviewRecorder()
 
 
 def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progress:
@@ -528,7 +570,10 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
     assert store is not None  # create=True never gives None
     with store:
         reviews = tuple(store.reviews())
+        from xentcli.quiz.store_interviews import read_exam_date
+
+        exam = read_exam_date(store)
         if not store.writable:
             return Progress(SaveStatus.READ_ONLY, where, reviews,
-                            warning=f"{store.note}; answers will not be saved")
-    return Progress(SaveStatus.SAVING, where, reviews)
+                            warning=f"{store.note}; answers will not be saved", exam_date=exam)
+    return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam)
