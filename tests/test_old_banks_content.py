@@ -137,6 +137,9 @@ WORKED: dict[str, Callable[[Mapping[str, Any]], float]] = {
     "units-mixed-report": lambda v: v["x"] * LN2 - round(v["x"] * LN2 - v["d"], 2),
     "weighted-pos-weight": lambda v: (
         -v["pw"] * math.log(v["p1"]) - math.log(1 - v["p0"])) / 2,
+    "weighted-single": lambda v: (
+        [5, 10, 4, 3, 2][v["wi"]] * math.log(v["qr"])) / ([1, 1, 0.5, 1, 0.2][v["wi"]]
+                                                        * math.log(v["qc"])),
     "weighted-effective-pos-weight": lambda v: -v["ratio"] * math.log(v["p"]),
     "weighted-gradient": lambda v: WEIGHT_TABLE[v["wi"]][v["y"]] * (
         float(_softmax(v["z"])[v["y"]]) - 1),
