@@ -92,7 +92,7 @@ def _reduce_elements(
     sw: FloatArray | None,
 ) -> tuple[Any, bool]:
     """Run ``loss_of`` block by block and reduce; (result, every block valid)."""
-    width = arr.shape[-1] if arr.ndim else 1
+    width = max(arr.shape[-1], 1) if arr.ndim else 1
     x2, y2 = arr.reshape(-1, width), labels.reshape(-1, width)
     n = x2.shape[0]
     keep = how == "none"
@@ -217,7 +217,7 @@ def binary_cross_entropy(
     arr = as_float_array(pred, "PRED", vector=False)
     y_arr = _labels(target, arr.shape, arr.dtype)
     w = _pos_weight(pos_weight, arr)
-    width = arr.shape[-1] if arr.ndim else 1
+    width = max(arr.shape[-1], 1) if arr.ndim else 1
     sw = _element_weights(sample_weights, arr, width, how == "mean")
 
     def loss_of(x: FloatArray, y: FloatArray, rows: slice) -> FloatArray | None:
@@ -347,7 +347,7 @@ def sigmoid_focal_loss(
         raise InputError(f"alpha must be in [0, 1] for the sigmoid focal loss; got {a:g}")
     arr = as_float_array(pred, "PRED", vector=False)
     y_arr = _labels(target, arr.shape, arr.dtype)
-    width = arr.shape[-1] if arr.ndim else 1
+    width = max(arr.shape[-1], 1) if arr.ndim else 1
     sw = _element_weights(sample_weights, arr, width, how == "mean")
 
     def loss_of(x: FloatArray, y: FloatArray, rows: slice) -> FloatArray | None:
