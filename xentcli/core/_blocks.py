@@ -231,6 +231,8 @@ def scale_classes(log_x: FloatArray, w: FloatArray) -> None:
     (that class is switched off, even where its log is -inf).
     """
     off = w == 0
-    np.multiply(log_x, w[:, None], out=log_x, where=~off[:, None])
     if off.any():
+        np.multiply(log_x, w[:, None], out=log_x, where=~off[:, None])  # no 0 * -inf
         log_x[off] = 0
+    else:
+        log_x *= w[:, None]  # unmasked: a masked ufunc is several times slower

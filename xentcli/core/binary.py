@@ -265,10 +265,17 @@ def _bce_logits(x: FloatArray, y: FloatArray, w: FloatArray | None) -> FloatArra
             coef *= x
     else:
         wb = np.broadcast_to(w, x.shape)
-        tail *= y * wb + (1 - y)
-        # -c_pos * x as -y * (w * x): y * w could underflow while w * x is huge.
-        wx = times_where(wb, x)
-        coef = np.where(x > 0, (1 - y) * x, times_where(y, -wx))
+        c_neg = 1 - y
+        tail *= y * wb + c_neg
+        # -c_pos * x as -(y * (w * x)): y * w could underflow to 0 where w * x is huge.
+        if x.min() == -np.inf:  # 0 * -inf terms (y = 0 or w = 0) are 0
+            pos_part = times_where(y, times_where(wb, x))
+            neg_part = times_where(c_neg, x)
+        else:
+            pos_part = wb * x
+            pos_part *= y
+            neg_part = c_neg * x
+        coef = np.where(x > 0, neg_part, np.negative(pos_part, out=pos_part))
     loss = tail
     loss += coef
     return loss
