@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from xentcli.core._blocks import rows_per_block, run_blocks
+from xentcli.core._blocks import current_trace, rows_per_block, run_blocks
 from xentcli.core._checks import (
     Base,
     FloatArray,
@@ -98,6 +98,9 @@ def _reduce_elements(
     keep = how == "none"
     step = rows_per_block(width)
     out: FloatArray = np.empty_like(x2) if keep else np.empty(-(-n // step), arr.dtype)
+    trace = current_trace()
+    if trace is not None:
+        trace.allocate(n, width, arr.dtype, "terms")
 
     def block(rows: slice) -> bool:
         x, y = x2[rows], y2[rows]
@@ -106,6 +109,8 @@ def _reduce_elements(
         loss = loss_of(x, y, rows)
         if loss is None:
             return False
+        if trace is not None:
+            trace.terms[rows] = loss  # type: ignore[index]
         if sw is not None:
             loss = times_where(sw[rows], loss)  # weight 0: the element leaves, even if inf
         if keep:
