@@ -253,3 +253,18 @@ def test_rows_are_the_measures_own_numbers() -> None:
         assert b.rows.tolist() == rows.tolist(), b.measure
     grad = grad_breakdown(labels, z)
     assert grad.terms.tolist() == cross_entropy_grad(labels, z).tolist()
+
+
+def test_a_base_near_one_gives_inf_terms_not_nan_rows() -> None:
+    """Issue 17 D3: the breakdown of a base near 1 with huge weights warned and
+    gave a row sum of inf - inf."""
+    import warnings
+
+    base = 1.0000000000000002
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = grad_breakdown(0, [0.0, 0.0], weights=[1e300, 1], base=base)
+        assert g.terms.tolist() == [[-math.inf, math.inf]]
+        assert not np.isnan(g.rows).any()
+        b = bce_breakdown([1, 0], [0.5, 0.5], pos_weight=1e300, base=base, reduction="sum")
+        assert b.terms[0, 0] == math.inf and b.rows[0] == math.inf

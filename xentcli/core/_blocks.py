@@ -100,7 +100,12 @@ def distribution_ok(t: FloatArray, tol: float, normalize: bool) -> bool:
     """
     sums = column_sums(t)
     if not (np.isfinite(sums).all() and t.min() >= 0):
-        return False
+        if not (normalize and t.min() >= 0 and t.max() < np.inf):
+            return False
+        # Finite entries whose sum overflows (1e308 + 1e308): scale each column by
+        # its largest entry first, then normalize as usual.
+        t /= np.maximum.reduce(t, axis=0)
+        sums = column_sums(t)
     if normalize:
         if not sums.all():
             return False

@@ -160,7 +160,8 @@ def _reduce(rows: FloatArray, reduction: str, mass: FloatArray | None = None) ->
 def _unit(values: FloatArray | None, ln_base: float) -> FloatArray:
     """Natural-log values in the unit, as float64 (rows, classes); no -0.0."""
     assert values is not None  # the measure recorded it
-    converted: FloatArray = np.asarray(values, np.float64) / ln_base + 0.0
+    with np.errstate(over="ignore"):  # beyond the largest float in a base near 1: inf
+        converted: FloatArray = np.asarray(values, np.float64) / ln_base + 0.0
     return converted
 
 
@@ -272,8 +273,9 @@ def kl_breakdown(
     ln_base, unit = resolve_base(base)
     z, qq = _prediction(q, from_logits=from_logits, eps=eps, normalize=normalize)
     pp, log_q = _recorded(trace, "target"), _recorded(trace, "log_prob")
-    h_p = times_where(pp, -safe_log(pp)).sum(axis=-1) / ln_base + 0.0
-    h_pq = times_where(pp, -log_q).sum(axis=-1) / ln_base + 0.0
+    with np.errstate(over="ignore"):
+        h_p = times_where(pp, -safe_log(pp)).sum(axis=-1) / ln_base + 0.0
+        h_pq = times_where(pp, -log_q).sum(axis=-1) / ln_base + 0.0
     return Breakdown(
         "kl", unit, ln_base, value, _unit(trace.terms, ln_base), _unit(trace.rows, ln_base),
         target=pp, logits=z, prob=qq, log_prob=log_q, reference=np.stack([h_p, h_pq]),
@@ -327,11 +329,12 @@ def bce_breakdown(
             neg_log_p = -safe_log(p)
             neg_log_1mp = -safe_log(1 - p) if eps is not None else -np.log1p(-p)
         pos = times_where(y, times_where(np.broadcast_to(w, x.shape), neg_log_p))
-    pos = pos / ln_base + 0.0
-    neg = times_where(1 - y, neg_log_1mp) / ln_base + 0.0
+        pos = pos / ln_base + 0.0
+        neg = times_where(1 - y, neg_log_1mp) / ln_base + 0.0
     terms = _unit(trace.terms, ln_base).reshape(x.shape)
+    rows = _unit(_recorded(trace, "terms").reshape(x.shape).sum(axis=-1), ln_base)
     return Breakdown(
-        "bce", unit, ln_base, value, terms, terms.sum(axis=-1), target=y,
+        "bce", unit, ln_base, value, terms, rows, target=y,
         logits=x if from_logits else None, prob=p, weights=np.asarray(w, np.float64),
         reference=np.stack([pos, neg]), batch_shape=np.shape(pred)[:-1],
     )
@@ -428,8 +431,10 @@ def grad_breakdown(
     w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), (k,))
     terms = _unit(trace.terms, ln_base)
     y = _recorded(trace, "target")
+    # Summed in nats, then converted: in a base near 1, +-inf entries would give NaN.
+    rows = _unit(_recorded(trace, "terms").sum(axis=-1), ln_base)
     return Breakdown(
-        "grad", unit, ln_base, value, terms, terms.sum(axis=-1), target=y, raw_target=raw,
+        "grad", unit, ln_base, value, terms, rows, target=y, raw_target=raw,
         labels=labels, logits=z, prob=np.exp(log_q), log_prob=log_q, weights=w,
         row_weight=(y @ w) if w is not None else y.sum(axis=-1), batch_shape=shape[:-1],
     )

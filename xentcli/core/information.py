@@ -45,6 +45,7 @@ from xentcli.core._prepare import (
     class_weights,
     diagnose_prediction,
     finish,
+    in_base,
     parse_target,
     reduce_rows,
     refuse_normalized_logits,
@@ -74,7 +75,7 @@ def surprisal(p: Any, *, base: Base = "e") -> Any:
     """
     ln_base, _ = resolve_base(base)
     arr = check_probabilities(as_float_array(p, "P", vector=False), "P", distribution=False)
-    return finish((0.0 - safe_log(arr)) / ln_base)  # 0.0 - x: no -0.0 for p = 1
+    return finish(in_base(0.0 - safe_log(arr), ln_base))  # 0.0 - x: no -0.0 for p = 1
 
 
 def entropy(
@@ -447,7 +448,7 @@ def js_divergence(
         check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
         check_probabilities(q_arr, "Q", distribution=True, normalize=normalize)
     if distance:
-        per_row /= ln_base
+        in_base(per_row, ln_base)
         np.sqrt(per_row, out=per_row)
         ln_base = 1.0
     return reduce_rows(per_row.reshape(q_arr.shape[:-1]), how, ln_base, None, rows_w)

@@ -32,6 +32,7 @@ from xentcli.core._prepare import (
     class_weights,
     diagnose_prediction,
     finish,
+    in_base,
     parse_target,
     reduce_rows,
     refuse_normalized_logits,
@@ -233,7 +234,7 @@ def cross_entropy_grad(
         mass[tgt.ignored] = 0
     if trace is not None:
         trace.terms, trace.rows = grad.copy(), mass.copy()  # rows: each row's target weight
-    grad /= ln_base
+    in_base(grad, ln_base)
     if how == "mean":
         total = mass.sum() if w is not None else mass.size - _count(tgt.ignored)
         if total == 0:
