@@ -116,6 +116,8 @@ def test_a_single_logit_is_one_class() -> None:
 CASES: list[tuple[Callable[[], Any], str]] = [
     (lambda: cross_entropy(Q, Q, ignore_index=-100), "ignore index applies to class-index targets, not to distributions"),
     (lambda: cross_entropy([0, 1], Q, ignore_index=1.5), "ignore index must be a whole number; got 1.5"),
+    (lambda: cross_entropy([0, 1], Q, ignore_index="pad"), "ignore index must be a whole number; got 'pad'"),
+    (lambda: cross_entropy([0, 1], Q, ignore_index=math.inf), "ignore index must be a whole number; got inf"),
     (lambda: cross_entropy([0, 5], Q, ignore_index=-100), "TARGET class index 5 at index 1 is out of range for 3 classes (0 to 2)"),
     (lambda: cross_entropy([-100, -100], Q, ignore_index=-100), "the mean is undefined: every row's target is the ignore index"),
     (lambda: cross_entropy_grad([-1, -1], Q, ignore_index=-1, reduction="mean"), "the mean is undefined: every row's target is the ignore index"),
@@ -132,6 +134,7 @@ CASES: list[tuple[Callable[[], Any], str]] = [
     (lambda: js_divergence([0.5, 0.5], [1.0]), "P has 2 values but Q has 1"),
     (lambda: expected_calibration_error([0, 1], Q, bins=0), "bins must be a whole number from 1 to 10000; got 0"),
     (lambda: expected_calibration_error([0, 1], Q, bins=2.5), "bins must be a whole number from 1 to 10000; got 2.5"),
+    (lambda: expected_calibration_error([0, 1], Q, bins="ten"), "bins must be a whole number from 1 to 10000; got 'ten'"),
     (lambda: expected_calibration_error([0, 3], Q), "TARGET class index 3 at index 1 is out of range for 3 classes (0 to 2)"),
     (lambda: brier_score([0, 1], [[0.5, 0.6, 0.1], [0.1, 0.3, 0.6]]), "PRED row 0 sums to 1.2, not 1 (use --normalize to rescale it)"),
     (lambda: brier_score([0, 1], Q, normalize=True, from_logits=True), "--normalize applies to probabilities, not to logits"),

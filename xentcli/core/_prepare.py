@@ -145,7 +145,11 @@ def parse_target(
 def check_ignore_index(ignore_index: Any) -> int | None:
     if ignore_index is None:
         return None
-    if isinstance(ignore_index, (bool, np.bool_)) or not float(ignore_index).is_integer():
+    try:
+        whole = not isinstance(ignore_index, (bool, np.bool_)) and float(ignore_index).is_integer()
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
         raise InputError(f"ignore index must be a whole number; got {ignore_index!r}")
     return int(ignore_index)
 
