@@ -54,6 +54,11 @@ def split_unit(text: str) -> tuple[str, str | None]:
     stripped = text.strip()
     if len(stripped) > 600:  # longer than any answer the evaluator takes
         return stripped, None
+    try:  # "2e3" ends in letters and digits, and is a number
+        float(stripped)
+        return stripped, None
+    except ValueError:
+        pass
     match = _TRAILING.match(stripped)
     if match is None or match["word"].lower() in _EXPRESSION_NAMES:
         return stripped, None
