@@ -116,6 +116,35 @@ def _shown(ch: str) -> str:
     return ch.encode("unicode_escape").decode("ascii")
 
 
+def enable_line_editing() -> None:
+    """Give input() line editing and history where the readline module exists.
+
+    Imported here, not at start-up: only an interactive prompt needs it.
+    """
+    try:
+        import readline  # noqa: F401
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        pass
+
+
+def input_line(console: Console, prompt: str) -> str:
+    """Read one line at a terminal with line editing (arrow keys, history).
+
+    input() edits the line only when it writes the prompt itself to a terminal
+    stdout; with --json stdout is the report's, so the prompt goes to the
+    console (stderr) and the line is read without editing. Call
+    :func:`enable_line_editing` once first.
+
+    Raises:
+        EOFError: Ctrl-D.
+    """
+    if console.file is sys.stdout and sys.stdout.isatty():
+        # \001 and \002 tell readline that the bold codes take no room.
+        bold = console.color_system is not None and not console.no_color
+        return input(f"\001\x1b[1m\002{prompt}\001\x1b[0m\002 " if bold else f"{prompt} ")
+    return console.input(f"[bold]{prompt}[/] ")
+
+
 class _TerminalAnswers:
     """Answers typed at a terminal, with line editing and history (readline)."""
 
@@ -124,21 +153,11 @@ class _TerminalAnswers:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.garbled = False
-        try:  # importing readline is what gives input() its line editing
-            import readline  # noqa: F401
-        except ImportError:  # pragma: no cover - Windows without pyreadline
-            pass
+        enable_line_editing()
 
     def read(self, prompt: str) -> str | None:
         try:
-            if self.console.file is sys.stdout and sys.stdout.isatty():
-                # input() edits the line only when it writes the prompt itself;
-                # \001 and \002 tell readline the bold codes take no room.
-                bold = self.console.color_system is not None and not self.console.no_color
-                shown = f"\001\x1b[1m\002{prompt}\001\x1b[0m\002 " if bold else f"{prompt} "
-                line = input(shown)
-            else:  # --json: stdout is the report's, the prompt goes to stderr
-                line = self.console.input(f"[bold]{prompt}[/] ")
+            line = input_line(self.console, prompt)
         except EOFError:  # Ctrl-D
             self.console.print()
             return None
