@@ -315,6 +315,13 @@ def test_a_mistake_that_fails_to_evaluate_is_reported_with_its_seed(tmp_path: Pa
     assert len(problems) == 1
     assert problems[0].startswith("t.yaml:12: question 'q': mistakes a: the log of 0 is minus "
                                   "infinity (seed ")
+    # A quiz still asks that draw: the mistake is left out of it, not the question.
+    path = _write(tmp_path, NUMERIC + "  mistakes:\n    - {id: a, formula: ln(x - 1), "
+                                      "message: Log.}\n")
+    question = load_banks([path]).question("q")
+    draws = [question.instantiate(seed) for seed in range(30)]
+    assert {len(d.mistakes) for d in draws} == {0, 1}
+    assert all(d.params["x"] == 1 for d in draws if not d.mistakes)
 
 
 def test_a_mistake_message_can_show_the_answer(tmp_path: Path) -> None:
