@@ -368,8 +368,7 @@ def test_the_worked_example_names_its_mistakes_and_gives_its_hints(tmp_path: Pat
         grade = grade_numeric(f"{swapped:.4f} bits", inst.expected, unit="bits",
                               mistakes=inst.mistakes)
         assert not grade.correct
-        assert grade.diagnosis == ("That is H(q, p): the coin's own probabilities weight the "
-                                   "sum, the model's go in the log.")
+        assert grade.diagnosis == "That is H(q, p): p weights the sum, q goes inside the log."
         assert inst.hints[1] == f"H(p, q) = −Σ p_i log2 q_i over heads and tails, with p = " \
                                 f"[{a}, {format(1 - a, '.6g')}]."
 
