@@ -326,6 +326,7 @@ def _ask_open(console: Console, answers: _Answers, session: Session,
 
 def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> None:
     total = len(session.instances)
+    warned = False
     for number, inst in enumerate(session.instances, 1):
         topic = bank.topics.get(inst.topic)
         _show_question(console, inst, number, total, topic.title if topic else inst.topic)
@@ -337,6 +338,19 @@ def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> N
         if outcome is None:  # quit or end of input
             return
         _show_feedback(console, outcome)
+        if session.unsaved is not None and not warned:  # saving failed: a full disk
+            _warn_unsaved(session.unsaved)
+            warned = True
+
+
+def _warn_unsaved(reason: str) -> None:
+    """Saving failed (a full disk): like a read-only folder, the session goes on unsaved."""
+    from rich.markup import escape
+
+    from xentcli.cli.console import err_console
+
+    err_console().print(f"[yellow]Warning:[/] {escape(reason)}; answers from here on "
+                        "will not be saved.", soft_wrap=True)
 
 
 # ---------------------------------------------------------------------- command

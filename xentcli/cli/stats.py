@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from xentcli.quiz.schedule import ProgressSummary
@@ -189,7 +191,7 @@ def _confirmed(console: Console, question: str) -> bool:
     from rich.markup import escape
 
     console.print(escape(f"{question} [y/N] "), end="", soft_wrap=True)
-    line = sys.stdin.readline()
+    line = sys.stdin.readline(1000)  # a yes or a no: a longer line is neither
     if not sys.stdin.isatty():  # the answer was not echoed: end the prompt's line
         console.print()
     return line.strip().lower() in ("y", "yes")
@@ -244,7 +246,7 @@ def stats(
     store = open_store(path)
     try:
         if export is not None or reset:
-            _export_and_reset(store, path, export, reset, yes)
+            _export_and_reset(store, path, export, reset, yes, json_output)
             return
         if store is not None and store.note:
             note = escape(store.note)
@@ -267,28 +269,48 @@ def stats(
 
 
 def _export_and_reset(store: Store | None, path: Path, export: Path | None, reset: bool,
-                      yes: bool) -> None:
+                      yes: bool, json_output: bool = False) -> None:
     from rich.markup import escape
 
     from xentcli.cli.console import err_console, out_console
 
     err = err_console()
+    # With --json, stdout carries one object: what was written and deleted.
+    report: dict[str, Any] = {"database": str(path)}
     if export is not None:
         written = _export(store, export)
         what = "answer" if written == 1 else "answers"
         err.print(f"Wrote {written} {what} to {escape(str(export))}.", soft_wrap=True)
-    if not reset:
-        return
+        report.update(exported=written, export=str(export))
+    if reset:
+        report["deleted"] = _reset(store, path, yes, say=_silent if json_output else
+                                   lambda text: out_console().print(text))
+    if json_output:
+        import json
+
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+
+
+def _silent(text: str) -> None:
+    del text
+
+
+def _reset(store: Store | None, path: Path, yes: bool, say: Callable[[str], None]) -> int:
+    """Delete the progress (after asking, unless ``yes``); how many answers went."""
+    from xentcli.cli.console import err_console
+
     count = 0 if store is None else store.count()
     if store is None or count == 0:
-        out_console().print("No progress to delete.")
-        return
+        say("No progress to delete.")
+        return 0
     what = "the 1 recorded answer" if count == 1 else f"all {count} recorded answers"
-    if not yes and not _confirmed(err, f"Delete {what} in {path}? This cannot be undone."):
-        out_console().print("Nothing deleted.")
-        return
+    if not yes and not _confirmed(err_console(),
+                                  f"Delete {what} in {path}? This cannot be undone."):
+        say("Nothing deleted.")
+        return 0
     gone = store.reset()
-    out_console().print(f"Deleted {gone} recorded answer{'' if gone == 1 else 's'}.")
+    say(f"Deleted {gone} recorded answer{'' if gone == 1 else 's'}.")
+    return gone
 
 
 def register(app: typer.Typer) -> None:

@@ -167,6 +167,9 @@ def _jsonable(value: Any) -> Any:
 # ------------------------------------------------------------- sqlite's failures
 
 _BUSY, _READONLY, _CANTOPEN, _PERM, _IOERR, _CORRUPT, _NOTADB = 5, 8, 14, 3, 10, 11, 26
+_FULL = 13
+#: Free bytes below which a failed write is put down to a full disk.
+_NEARLY_FULL = 1 << 20
 
 
 def _code(exc: sqlite3.Error) -> int | None:
@@ -177,14 +180,28 @@ def _code(exc: sqlite3.Error) -> int | None:
     for words, guess in (
         ("readonly", _READONLY), ("read-only", _READONLY), ("unable to open", _CANTOPEN),
         ("locked", _BUSY), ("not a database", _NOTADB), ("malformed", _CORRUPT),
+        ("disk is full", _FULL), ("disk i/o error", _IOERR),
     ):
         if words in text:
             return guess
     return None
 
 
-def _cannot_write(exc: sqlite3.Error) -> bool:
-    return _code(exc) in (_READONLY, _CANTOPEN, _PERM)
+def _cannot_write(exc: sqlite3.Error, path: Path | None = None) -> bool:
+    """A location nothing can be written to: read-only, or (given ``path``) a full disk."""
+    code = _code(exc)
+    if code in (_READONLY, _CANTOPEN, _PERM):
+        return True
+    return path is not None and (code == _FULL or code == _IOERR and _disk_full(path))
+
+
+def _disk_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < _NEARLY_FULL
+    except OSError:
+        return False
 
 
 def _untouched(path: Path, why: str) -> StoreError:
@@ -198,6 +215,8 @@ def _failure(path: Path, exc: sqlite3.Error, doing: str) -> StoreError:
     code = _code(exc)
     if code in (_CORRUPT, _NOTADB):
         return _untouched(path, f"is damaged ({exc})")
+    if code == _FULL or code == _IOERR and _disk_full(path):
+        return StoreError(f"the disk is full: could not write {path} while {doing}")
     if code == _BUSY:
         return StoreError(f"the progress file {path} stayed locked by another xent for "
                           f"{BUSY_TIMEOUT:g} seconds while {doing}; try again")
@@ -216,6 +235,7 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
 
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite before sqlite gets a chance to touch it."""
+    _check_kind(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(len(_MAGIC))
@@ -227,6 +247,22 @@ def _check_header(path: Path) -> None:
                          "it was left untouched") from None
     if head and head != _MAGIC:  # an empty file is an empty database
         raise _untouched(path, "is not an SQLite database")
+
+
+def _check_kind(path: Path) -> None:
+    """Refuse a named pipe, a device or a socket: opening one to read can wait forever."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # gone, or unreadable: the open that follows says which
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device")
+    raise StoreError(f"the progress file {path} is {what}, not a file; it was left "
+                     "untouched. Move it aside, or quiz with --no-save")
 
 
 def _check_contents(conn: sqlite3.Connection, path: Path) -> int:
@@ -336,10 +372,23 @@ class Store:
             "reading the history",
         )
         return [
-            Review(qid, topic, bool(correct), self._when(at, row_id), bool(skipped),
-                   hinted=bool(used))
+            Review(self._text(qid, row_id, "question id"), self._text(topic, row_id, "topic"),
+                   bool(correct), self._when(at, row_id), bool(skipped), hinted=bool(used))
             for qid, topic, correct, skipped, at, row_id, used in rows
         ]
+
+    def _bad_row(self, row_id: object, what: str, value: object, expected: str) -> StoreError:
+        """A hand-edited value named with its row, like a bad date (the file is untouched)."""
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        return StoreError(f"the progress file {self.path} has answer {row_id} with the "
+                          f"{what} {shown}, which is not {expected}; the file was left "
+                          "untouched")
+
+    def _text(self, value: object, row_id: int, what: str) -> str:
+        if not isinstance(value, str):  # a BLOB or a number put there by hand
+            raise self._bad_row(row_id, what, value, "text")
+        return value
 
     def _when(self, at: object, row_id: int) -> datetime:
         """A stored timestamp; one edited by hand into something else is named, not a crash."""
@@ -365,12 +414,24 @@ class Store:
             )
             for row in cursor:
                 item = dict(zip(EXPORT_FIELDS, row, strict=True))
-                item["params"] = json.loads(item["params"])
+                for name, value in item.items():
+                    if isinstance(value, bytes):  # a BLOB put there by hand
+                        raise self._bad_row(item["id"], name, value, "text or a number")
+                item["params"] = self._params(item["params"], item["id"])
                 item["correct"] = bool(item["correct"])
                 item["skipped"] = bool(item["skipped"])
                 yield item
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "reading the history") from None
+
+    def _params(self, text: object, row_id: int) -> Any:
+        def no_constant(name: str) -> Any:
+            raise ValueError(name)
+
+        try:  # strict JSON: NaN or Infinity could not be exported
+            return json.loads(str(text), parse_constant=no_constant)
+        except ValueError:
+            raise self._bad_row(row_id, "params", text, "JSON") from None
 
     def reset(self) -> int:
         """Delete every recorded answer and session; return how many answers went."""
@@ -406,7 +467,7 @@ def _open_read_only(path: Path, why: str) -> Store:
             version = _check_contents(conn, path)
         except sqlite3.Error as exc:
             conn.close()
-            if _cannot_write(exc):
+            if _cannot_write(exc, path):
                 continue
             raise _failure(path, exc, "opening it") from None
         except BaseException:
@@ -453,8 +514,9 @@ def _open(path: Path, *, create: bool) -> Store | None:
         version = _migrate(conn)
     except sqlite3.Error as exc:
         conn.close()
-        if _cannot_write(exc):
-            return _open_read_only(path, f"{path} cannot be written ({exc})")
+        if _cannot_write(exc, path):
+            why = "the disk is full" if _disk_full(path) else str(exc)
+            return _open_read_only(path, f"{path} cannot be written ({why})")
         raise _failure(path, exc, "opening it") from None
     except BaseException:
         conn.close()
@@ -494,6 +556,7 @@ class StoreRecorder:
     path: Path
     clock: Callable[[], datetime] = utc_now  # when the session started
     session_id: int | None = field(default=None, init=False)
+    started_at: str | None = field(default=None, init=False)  # the session row's
 
     def record(self, rec: AnswerRecord) -> None:
         params = json.dumps(dict(rec.params), sort_keys=True, allow_nan=False,
@@ -505,12 +568,19 @@ class StoreRecorder:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                if self.session_id is None:
+                session_id, started = self.session_id, self.started_at
+                if session_id is not None and conn.execute(
+                    "SELECT 1 FROM sessions WHERE id = ? AND started_at = ?",
+                    (session_id, started),
+                ).fetchone() is None:
+                    # `xent stats --reset` deleted it meanwhile (its id may even be
+                    # another session's by now): this session starts a new row.
+                    session_id = None
+                if session_id is None:
+                    started = _timestamp(self.clock())
                     cursor = conn.execute("INSERT INTO sessions (started_at) VALUES (?)",
-                                          (_timestamp(self.clock()),))
+                                          (started,))
                     session_id = cursor.lastrowid
-                else:
-                    session_id = self.session_id
                 conn.execute(
                     "INSERT INTO answers (question_id, topic, kind, seed, params, given, "
                     "expected, correct, skipped, seconds, answered_at, session_id, hints, "
@@ -524,7 +594,7 @@ class StoreRecorder:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            self.session_id = session_id
+            self.session_id, self.started_at = session_id, started
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving an answer") from None
         finally:
