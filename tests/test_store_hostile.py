@@ -14,11 +14,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from xentcli.cli import answers as answers_module
@@ -319,3 +321,74 @@ def test_a_declined_reset_with_json_deletes_nothing(tmp_path: Path) -> None:
         "database": str(_db()), "exported": 2, "export": str(target), "deleted": 0,
     }
     assert result.stderr.endswith("This cannot be undone. [y/N] \n")
+
+
+# ------------------------------------- Scale: the SQL path gives the replay's result
+
+_T0 = datetime(2024, 5, 1, 9, tzinfo=timezone.utc)
+_ROW = st.tuples(
+    st.sampled_from(["q1", "q2", "q3", "q4"]),  # question
+    st.sampled_from(["entropy", "kl", "ce"]),  # topic
+    st.booleans(),  # right
+    st.booleans(),  # a skip, when not right
+    st.integers(0, 1),  # hints
+    st.integers(0, 24 * 60),  # hours after _T0: ties happen
+)
+
+
+def _history(rows: list[tuple[str, str, bool, bool, int, int]]) -> None:
+    """Answers as xent writes them, ids in a shuffled time order (a concurrent session)."""
+    with open_store(create=True) as store:  # type: ignore[union-attr]
+        store.conn.execute("DELETE FROM answers")
+        for qid, topic, right, skip, hints, hours in rows:
+            at = store_module._timestamp(_T0 + timedelta(hours=hours))
+            store.conn.execute(
+                "INSERT INTO answers (question_id, topic, kind, seed, params, given, "
+                "expected, correct, skipped, seconds, answered_at, session_id, hints) "
+                "VALUES (?, ?, 'numeric', 1, '{}', '1', '1', ?, ?, 1.0, ?, 1, ?)",
+                (qid, topic, int(right), int(skip and not right), at, hints),
+            )
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(_ROW, max_size=40), days_later=st.integers(0, 70),
+       offset=st.sampled_from([0, -7, 5.5, 13]))
+def test_the_sql_summary_and_plan_are_the_replays(rows: list[Any], days_later: int,
+                                                  offset: float) -> None:
+    from xentcli.quiz.schedule import card_states, summarize, topic_accuracy
+    from xentcli.quiz.store_summary import planning, summary
+
+    _history(rows)
+    now = _T0 + timedelta(days=days_later, hours=5)
+    tz = timezone(timedelta(hours=offset))
+    with open_store() as store:  # type: ignore[union-attr]
+        reviews = store.reviews()
+        assert summary(store, now=now, tz=tz) == summarize(reviews, now=now, tz=tz)
+        assert planning(store) == (card_states(reviews), topic_accuracy(reviews))
+
+
+def test_a_hand_edited_timestamp_is_replayed_not_misread() -> None:
+    from xentcli.quiz.store_summary import planning, summary
+
+    _history([("q1", "kl", True, False, 0, 0), ("q1", "kl", True, False, 0, 30)])
+    # Valid, but not as xent writes it (no offset): text order is no longer time order.
+    _edit("UPDATE answers SET answered_at = '2024-05-01T08:00:00' WHERE id = 2")
+    with open_store() as store:  # type: ignore[union-attr]
+        assert planning(store) is None
+        assert summary(store, now=_T0, tz=timezone.utc) is None
+    stats = _strict_json(_run("stats", "--json").stdout)
+    assert stats["answered"] == 2
+    # Same shape, not a date: the replay names it.
+    _edit("UPDATE answers SET answered_at = 'abcd-ef-ghTij:kl:mn.opqrst+00:00' WHERE id = 2")
+    result = _run("stats")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"Error: the progress file {_db()} has answer 2 dated "
+                                    "'abcd-ef-ghTij:kl:mn.opqrst+00:00', which is not a date")
+
+
+def test_the_quiz_plans_from_sql_and_reads_the_answers_only_when_asked() -> None:
+    _history([("entropy-three-bits", "entropy", False, False, 0, 0)])
+    progress = open_progress()
+    assert progress.states is not None and progress.loaded is None
+    assert progress.states["entropy-three-bits"].box == 1
+    assert [r.question_id for r in progress.reviews] == ["entropy-three-bits"]

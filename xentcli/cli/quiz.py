@@ -67,6 +67,9 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
                             soft_wrap=True)
     if seeded and not review:
         return progress.recorder(), RandomPlanner()
+    if progress.states is not None:  # worked out in SQL: the answers are not read
+        return progress.recorder(), SpacedPlanner(states=progress.states,
+                                                  accuracy=progress.accuracy)
     return progress.recorder(), SpacedPlanner(progress.reviews)
 
 

@@ -235,6 +235,7 @@ def stats(
     from xentcli.cli.files import check_new_file
     from xentcli.quiz.schedule import summarize
     from xentcli.quiz.store import default_path, open_store
+    from xentcli.quiz.store_summary import summary as store_summary
 
     if export is not None:
         check_new_file(export, "--export", _EXPORT_FORMATS, force=force)
@@ -253,12 +254,15 @@ def stats(
             err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.", soft_wrap=True)
         now = _now()
         tz = now.astimezone().tzinfo or timezone.utc
-        reviews = store.reviews() if store is not None else []
+        # Aggregated in SQL (start-up does not grow with the history); a file
+        # edited by hand is replayed answer by answer, which names a bad row.
+        quick = store_summary(store, now=now, tz=tz) if store is not None else None
+        reviews = store.reviews() if store is not None and quick is None else []
         sessions = store.session_count() if store is not None else 0
     finally:
         if store is not None:
             store.close()
-    summary = summarize(reviews, now=now, tz=tz)
+    summary = quick if quick is not None else summarize(reviews, now=now, tz=tz)
     if json_output:
         report = _summary_json(summary, path, sessions)
         sys.stdout.write(json.dumps(report, ensure_ascii=False, allow_nan=False) + "\n")

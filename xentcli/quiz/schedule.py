@@ -197,11 +197,16 @@ class SpacedPlanner:
         scheduler: Scheduler | None = None,
         now: Callable[[], datetime] = utc_now,
         recent: int = RECENT_ANSWERS,
+        states: Mapping[str, CardState] | None = None,
+        accuracy: Mapping[str, float] | None = None,
     ) -> None:
         history = list(reviews)
         self.scheduler = scheduler or Leitner()
-        self.states = card_states(history, self.scheduler)
-        self.accuracy = topic_accuracy(history, recent)
+        # ``states`` and ``accuracy``: worked out already (in SQL, by the store).
+        self.states = dict(states) if states is not None else card_states(history,
+                                                                          self.scheduler)
+        self.accuracy = (dict(accuracy) if accuracy is not None
+                         else topic_accuracy(history, recent))
         self.now = now
 
     def plan(

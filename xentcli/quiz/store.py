@@ -41,7 +41,7 @@ from xentcli.quiz.records import (
     Recorder,
     utc_now,
 )
-from xentcli.quiz.schedule import Review
+from xentcli.quiz.schedule import CardState, Review
 
 __all__ = [
     "ENV_HOME",
@@ -126,6 +126,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "ALTER TABLE answers ADD COLUMN hints INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE answers ADD COLUMN diagnosis TEXT",
+    ),
+    # v5: start-up that does not grow with the history (xentcli.quiz.store_summary):
+    # a question's answers in time order with what its Leitner box needs, a
+    # topic's latest answers, the answers of one day, and how many sessions.
+    (
+        "CREATE INDEX answers_by_card ON answers "
+        "(question_id, answered_at, id, correct, hints, topic)",
+        "CREATE INDEX answers_by_topic ON answers (topic, answered_at, id, correct, skipped)",
+        "CREATE INDEX answers_by_time ON answers (answered_at)",
+        "CREATE INDEX answers_by_session ON answers (session_id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -615,9 +625,23 @@ class Progress:
 
     status: SaveStatus
     path: Path | None
-    reviews: tuple[Review, ...] = ()
+    #: Every answer, oldest first; None: read from the file when first asked for.
+    loaded: tuple[Review, ...] | None = ()
     warning: str | None = None  # for the user, when status is READ_ONLY
     exam_date: date | None = None  # set by `xent plan --date`
+    #: What the planner needs, worked out in SQL (None: replay the reviews).
+    states: dict[str, CardState] | None = None
+    accuracy: dict[str, float] | None = None
+    _cache: list[tuple[Review, ...]] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def reviews(self) -> tuple[Review, ...]:
+        """Every answer, oldest first (a long history is read only when asked for)."""
+        if self.loaded is not None:
+            return self.loaded
+        if not self._cache:
+            self._cache.append(_read_reviews(self.path) if self.path is not None else ())
+        return self._cache[0]
 
     def recorder(self) -> Recorder:
         """Where this session's answers go."""
@@ -632,6 +656,17 @@ class Progress:
 
             return StoreInterviewRecorder(self.path)
         return NullInterviewRecorder()
+
+
+def _read_reviews(path: Path) -> tuple[Review, ...]:
+    try:
+        store = _open(path, create=False)
+    except _Unwritable:
+        return ()
+    if store is None:
+        return ()
+    with store:
+        return tuple(store.reviews())
 
 
 def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progress:
@@ -655,11 +690,18 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
                         warning=f"{exc}; answers will not be saved")
     assert store is not None  # create=True never gives None
     with store:
-        reviews = tuple(store.reviews())
         from xentcli.quiz.store_interviews import read_exam_date
+        from xentcli.quiz.store_summary import planning
 
+        # Start-up does not grow with the history: the planner's inputs come from
+        # SQL, and the answers themselves are read only if something asks for them.
+        planned = planning(store)
+        reviews = None if planned is not None else tuple(store.reviews())
+        states, accuracy = planned if planned is not None else (None, None)
         exam = read_exam_date(store)
         if not store.writable:
             return Progress(SaveStatus.READ_ONLY, where, reviews,
-                            warning=f"{store.note}; answers will not be saved", exam_date=exam)
-    return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam)
+                            warning=f"{store.note}; answers will not be saved", exam_date=exam,
+                            states=states, accuracy=accuracy)
+    return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam, states=states,
+                    accuracy=accuracy)
