@@ -392,3 +392,20 @@ def test_the_quiz_plans_from_sql_and_reads_the_answers_only_when_asked() -> None
     assert progress.states is not None and progress.loaded is None
     assert progress.states["entropy-three-bits"].box == 1
     assert [r.question_id for r in progress.reviews] == ["entropy-three-bits"]
+
+
+def test_stats_and_the_quiz_start_without_reading_every_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _history([("entropy-three-bits", "entropy", True, False, 0, 0),
+              ("kl-basic", "kl", False, True, 1, 3)])
+
+    def every_answer(self: object) -> None:
+        raise AssertionError("read every answer")
+
+    monkeypatch.setattr(store_module.Store, "reviews", every_answer)
+    stats = _strict_json(_run("stats", "--json").stdout)
+    assert (stats["answered"], stats["correct"], stats["skipped"]) == (2, 1, 1)
+    assert stats["topics"]["kl"]["due_now"] == 1
+    result = _run("quiz", "-n", "1", "--review", input="skip\n")
+    assert result.exit_code == 0, result.output

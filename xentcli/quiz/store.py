@@ -131,9 +131,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # a question's answers in time order with what its Leitner box needs, a
     # topic's latest answers, the answers of one day, and how many sessions.
     (
-        "CREATE INDEX answers_by_card ON answers "
-        "(question_id, answered_at, id, correct, hints, topic)",
-        "CREATE INDEX answers_by_topic ON answers (topic, answered_at, id, correct, skipped)",
+        "CREATE INDEX answers_by_card ON answers (question_id, answered_at, id, correct, hints)",
+        "CREATE INDEX answers_by_topic ON answers (topic, answered_at, correct, skipped)",
         "CREATE INDEX answers_by_time ON answers (answered_at)",
         "CREATE INDEX answers_by_session ON answers (session_id)",
     ),
