@@ -10,8 +10,10 @@ that machine load hits all alike:
   history is read and planned from as in real use)
 - ``xent interview`` where the command exists (one skipped question)
 
-and prints, per command, the median wall time with the full home and with the
-empty one and their ratio (target: about 1, at most 1.5). Usage::
+and prints, per command, the median wall time with the full home, with a home
+of one answer and with the empty one, and the ratios (target: about 1, at most
+1.5, against the empty home), then how long the integrity check that every
+start runs on the file (``PRAGMA quick_check``) takes on the full one. Usage::
 
     .venv/bin/python benchmarks/progress_scale.py [--answers 100000] [--rounds 7]
 """
@@ -49,8 +51,8 @@ def fill(home: Path, answers: int, seed: int = 0) -> None:
     assert store is not None
     start = datetime.now(timezone.utc) - timedelta(days=365)
     step = timedelta(days=365) / answers
-    rows = []
-    sessions = []
+    rows: list[tuple[object, ...]] = []
+    sessions: list[tuple[int, str]] = []
     for n in range(answers):
         if n % 20 == 0:
             sessions.append((len(sessions) + 1, (start + n * step).isoformat(
@@ -104,33 +106,52 @@ def main() -> None:
     if _has_interview():
         commands["xent interview"] = ([*xent, "interview", "--minutes", "1"], b"quit\n")
     with tempfile.TemporaryDirectory() as scratch:
-        full, empty = Path(scratch, "full"), Path(scratch, "empty")
-        full.mkdir()
-        empty.mkdir()
+        full, one, empty = Path(scratch, "full"), Path(scratch, "one"), Path(scratch, "empty")
+        for home in (full, one, empty):
+            home.mkdir()
         begin = time.perf_counter()
         fill(full, args.answers)
+        fill(one, 1)
         size = (full / "progress.db").stat().st_size / 1e6
         print(f"filled {args.answers} answers ({size:.1f} MB) in "
               f"{time.perf_counter() - begin:.1f} s")
-        homes = {"full": full, "empty": empty}
+        homes = {"full": full, "one": one, "empty": empty}
         # The quiz saves its one skip: each run adds an answer, as real use does.
         for cmd, stdin in commands.values():  # warm the file cache and .pyc files
             for home in homes.values():
                 _time(cmd, home, stdin)
-        times = {(name, h): [] for name in commands for h in homes}  # type: ignore[var-annotated]
+        times: dict[tuple[str, str], list[float]] = {(n, h): [] for n in commands for h in homes}
         for _ in range(args.rounds):
             for name, (cmd, stdin) in commands.items():
                 for h, home in homes.items():
                     times[name, h].append(_time(cmd, home, stdin))
-    print(f"{args.rounds} rounds, alternating; median wall time, "
-          f"{args.answers} answers against none")
+        check = statistics.median(_quick_check(full / "progress.db")
+                                  for _ in range(args.rounds))
+    print(f"{args.rounds} rounds, alternating; median wall time with {args.answers} "
+          "answers, with 1, with none (no file)")
     for name in commands:
         with_answers = statistics.median(times[name, "full"])
+        single = statistics.median(times[name, "one"])
         without = statistics.median(times[name, "empty"])
         ratio = with_answers / without
         verdict = "ok" if ratio <= TARGET else f"over the {TARGET}x target"
-        print(f"  {name:20} {with_answers * 1000:7.1f} ms vs {without * 1000:7.1f} ms"
-              f"  {ratio:4.2f}x  {verdict}")
+        print(f"  {name:18} {with_answers * 1000:6.1f} / {single * 1000:6.1f} / "
+              f"{without * 1000:6.1f} ms  {ratio:4.2f}x none, "
+              f"{with_answers / single:4.2f}x one  {verdict}")
+    print(f"  integrity check of the {args.answers}-answer file at each start: "
+          f"{check * 1000:.1f} ms")
+
+
+def _quick_check(path: Path) -> float:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        start = time.perf_counter()
+        conn.execute("PRAGMA quick_check").fetchall()
+        return time.perf_counter() - start
+    finally:
+        conn.close()
 
 
 if __name__ == "__main__":
