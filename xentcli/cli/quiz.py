@@ -60,7 +60,11 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
                             soft_wrap=True)
     if seeded and not review:
         return progress.recorder(), RandomPlanner()
-    return progress.recorder(), SpacedPlanner(progress.reviews)
+    from xentcli.quiz.plan import states_until
+
+    # With an interview date (`xent plan`), the waits are fitted into the days left.
+    states = states_until(progress.reviews, progress.exam_date)
+    return progress.recorder(), SpacedPlanner(progress.reviews, states=states)
 
 
 # ---------------------------------------------------------------------- reading

@@ -1,0 +1,506 @@
+"""A timed mock interview: the script, the clocks, and the readiness report.
+
+Builds on :mod:`xentcli.quiz.session`: an :class:`InterviewSession` is a
+:class:`~xentcli.quiz.session.Session` that also knows each question's level,
+par and time limit, and the interview's own deadline. Nothing here prints or
+reads the terminal; the clock is injected, so tests run on a fake one.
+
+The rules, as the README states them:
+
+- **Script.** Warm-up (level 1), core (level 2), then stretch (level 3)
+  questions, in that order. A quarter of the minutes goes to warm-up, half
+  to core, a quarter to stretch (counted in par seconds); within a level the
+  questions take turns over kinds and topics, and each level with questions
+  gets at least one, however short the interview.
+- **Par and limit.** A question's par is its ``par_seconds`` (or a default by
+  kind and level, :data:`DEFAULT_PAR`); its time limit is twice its par, and
+  never past the end of the interview. An answer after the limit is not
+  graded: the question counts as timed out (not answered), its solution shown.
+- **Readiness.** Each question earns a credit: 0 unless right; 1 if right
+  within par, 0.75 if slower; times 0.75 for each hint used. A topic's
+  readiness is the mean credit of its questions, the interview's the mean
+  over all questions asked: 80% or more is "ready", 50% or more "nearly",
+  less "not yet".
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from xentcli.errors import QuizError
+from xentcli.quiz.bank import Bank, Instance, Question
+from xentcli.quiz.records import InterviewRecord, InterviewRecorder, utc_now
+from xentcli.quiz.session import Outcome, Report, Session, _topic_id
+
+__all__ = [
+    "DEFAULT_MINUTES",
+    "DEFAULT_PAR",
+    "LEVEL_NAMES",
+    "LIMIT_FACTOR",
+    "Asked",
+    "InterviewReport",
+    "InterviewSession",
+    "TopicReadiness",
+    "build_script",
+    "par_seconds",
+    "question_level",
+    "TimeUp",
+    "redraw",
+    "time_text",
+    "verdict",
+]
+
+DEFAULT_MINUTES = 20
+LEVEL_NAMES = {1: "warm-up", 2: "core", 3: "stretch"}
+#: Seconds a prepared candidate needs, by kind and level, for a question
+#: whose bank gives no ``par_seconds``.
+DEFAULT_PAR: dict[tuple[str, int], int] = {
+    ("numeric", 1): 60, ("numeric", 2): 120, ("numeric", 3): 240,
+    ("choice", 1): 30, ("choice", 2): 60, ("choice", 3): 90,
+    ("open", 1): 60, ("open", 2): 120, ("open", 3): 180,
+}
+#: A question's time limit, in pars.
+LIMIT_FACTOR = 2
+#: The share of the interview's minutes given to each level.
+_SHARES = {1: 0.25, 2: 0.5, 3: 0.25}
+_SLOW = 0.75  # credit kept by a right answer slower than par
+_PER_HINT = 0.75  # credit kept per hint used
+READY, NEARLY = 0.8, 0.5
+
+
+def question_level(question: Question) -> int:
+    """The question's level (1 recall, 2 apply, 3 interview).
+
+    A bank without levels: choice questions count as recall, the others as apply.
+    """
+    level = getattr(question, "level", None)
+    if isinstance(level, int) and level in LEVEL_NAMES:
+        return level
+    return 1 if question.kind == "choice" else 2
+
+
+def par_seconds(question: Question) -> int:
+    """How long a prepared candidate needs: the bank's ``par_seconds`` or the default."""
+    par = getattr(question, "par_seconds", None)
+    if isinstance(par, int) and par > 0:
+        return par
+    return DEFAULT_PAR[(question.kind, question_level(question))]
+
+
+def verdict(readiness: float) -> str:
+    """``ready`` (80% or more), ``nearly`` (50% or more) or ``not yet``."""
+    return "ready" if readiness >= READY else "nearly" if readiness >= NEARLY else "not yet"
+
+
+def _take_turns(questions: list[Question], rng: random.Random) -> list[Question]:
+    """A random order in which kinds and topics take turns."""
+    left = list(questions)
+    rng.shuffle(left)
+    used_kind: dict[str, int] = {}
+    used_topic: dict[str, int] = {}
+    ordered: list[Question] = []
+    while left:
+        best = min(left, key=lambda q: (used_topic.get(q.topic, 0), used_kind.get(q.kind, 0)))
+        left.remove(best)
+        ordered.append(best)
+        used_kind[best.kind] = used_kind.get(best.kind, 0) + 1
+        used_topic[best.topic] = used_topic.get(best.topic, 0) + 1
+    return ordered
+
+
+def build_script(
+    bank: Bank,
+    *,
+    minutes: float = DEFAULT_MINUTES,
+    topics: Iterable[str] = (),
+    levels: Iterable[int] = (),
+    seed: int | None = None,
+) -> list[Instance]:
+    """The interview's questions, warm-up first, drawn for ``seed``.
+
+    Raises:
+        QuizError: an unknown topic, or no question left after the filters.
+        BankError: a question fails to draw.
+    """
+    wanted_topics = list(dict.fromkeys(_topic_id(bank, t) for t in topics))
+    wanted_levels = sorted(set(levels)) or sorted(LEVEL_NAMES)
+    pool = [q for q in bank.questions
+            if (not wanted_topics or q.topic in wanted_topics)
+            and question_level(q) in wanted_levels]
+    if not pool:
+        what = " and ".join(
+            ([f"topic {', '.join(wanted_topics)}"] if wanted_topics else [])
+            + ([f"level {', '.join(map(str, wanted_levels))}"] if levels else [])
+        )
+        raise QuizError("no questions" + (f" for {what}" if what else " loaded"))
+    rng = random.Random(seed) if seed is not None else random.Random()
+    budget = minutes * 60
+    share = sum(_SHARES[level] for level in wanted_levels)
+    chosen: list[Question] = []
+    for level in wanted_levels:
+        at_level = _take_turns([q for q in pool if question_level(q) == level], rng)
+        allowance = budget * _SHARES[level] / share
+        spent = 0
+        for question in at_level:
+            par = par_seconds(question)
+            if spent + par > allowance and spent:
+                continue  # a shorter one may still fit
+            chosen.append(question)
+            spent += par
+    return [q.instantiate(rng.randrange(2**31)) for q in chosen]
+
+
+def redraw(instances: Sequence[Instance], seed: int | None = None) -> list[Instance]:
+    """The same questions with new numbers (for a retry of the missed ones)."""
+    rng = random.Random(seed) if seed is not None else random.Random()
+    fresh = []
+    for inst in instances:
+        new = inst.seed
+        while new == inst.seed:
+            new = rng.randrange(2**31)
+        fresh.append(inst.question.instantiate(new))
+    return fresh
+
+
+# ------------------------------------------------------------------ the report
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One asked question of an interview, with its clock."""
+
+    outcome: Outcome
+    level: int
+    par_seconds: int
+    limit_seconds: float
+    timed_out: bool
+
+    @property
+    def hints(self) -> int:
+        return int(getattr(self.outcome, "hints", 0) or 0)
+
+    @property
+    def diagnosis(self) -> str | None:
+        found = getattr(self.outcome, "diagnosis", None)
+        return str(found) if found else None
+
+    @property
+    def credit(self) -> float:
+        """0 unless right; 1 within par, 0.75 slower; times 0.75 per hint."""
+        if not self.outcome.correct or self.timed_out:
+            return 0.0
+        credit = 1.0 if self.outcome.seconds <= self.par_seconds else _SLOW
+        return credit * _PER_HINT ** self.hints
+
+    def to_json(self, base: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **base,
+            "level": self.level,
+            "seconds": round(self.outcome.seconds, 3),
+            "par_seconds": self.par_seconds,
+            "limit_seconds": round(self.limit_seconds, 3),
+            "timed_out": self.timed_out,
+            "skipped": self.outcome.skipped and not self.timed_out,
+        }
+
+
+@dataclass(frozen=True)
+class TopicReadiness:
+    """One topic's line of the readiness report."""
+
+    topic: str
+    asked: int
+    right: int
+    timed_out: int
+    hints: int
+    seconds: float
+    par_seconds: int
+    mistakes: tuple[str, ...]  # the diagnosis of each recognised mistake
+    readiness: float
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.readiness)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "asked": self.asked,
+            "right": self.right,
+            "timed_out": self.timed_out,
+            "hints": self.hints,
+            "seconds": round(self.seconds, 3),
+            "par_seconds": self.par_seconds,
+            "time_vs_par": round(self.seconds / self.par_seconds, 3),
+            "mistakes": list(self.mistakes),
+            "readiness": round(self.readiness, 4),
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True)
+class InterviewReport:
+    """The result of an interview (possibly ended early) and of its retry."""
+
+    asked: tuple[Asked, ...]
+    planned: int
+    finished: bool
+    out_of_time: bool  # the interview's clock ran out before the script did
+    minutes: float
+    seconds: float  # how long the interview lasted
+    retry: tuple[Asked, ...] | None = None
+
+    @property
+    def quiz_report(self) -> Report:
+        return Report(tuple(a.outcome for a in self.asked), self.finished, self.planned)
+
+    @property
+    def correct(self) -> int:
+        return sum(a.outcome.correct and not a.timed_out for a in self.asked)
+
+    @property
+    def timed_out(self) -> int:
+        return sum(a.timed_out for a in self.asked)
+
+    @property
+    def readiness(self) -> float:
+        return sum(a.credit for a in self.asked) / len(self.asked) if self.asked else 0.0
+
+    @property
+    def missed(self) -> list[Asked]:
+        """Questions not answered right (wrong, skipped or timed out), in order."""
+        return [a for a in self.asked if a.credit == 0.0]
+
+    def by_topic(self) -> list[TopicReadiness]:
+        """Per topic, in the order topics were first asked."""
+        groups: dict[str, list[Asked]] = {}
+        for a in self.asked:
+            groups.setdefault(a.outcome.instance.topic, []).append(a)
+        return [
+            TopicReadiness(
+                topic,
+                asked=len(items),
+                right=sum(a.outcome.correct and not a.timed_out for a in items),
+                timed_out=sum(a.timed_out for a in items),
+                hints=sum(a.hints for a in items),
+                seconds=sum(a.outcome.seconds for a in items),
+                par_seconds=sum(a.par_seconds for a in items),
+                mistakes=tuple(d for a in items if (d := a.diagnosis)),
+                readiness=sum(a.credit for a in items) / len(items),
+            )
+            for topic, items in groups.items()
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The quiz's ``--json`` report, with the clock per question and readiness per topic."""
+        base = self.quiz_report.to_json()
+        base["questions"] = [a.to_json(q) for a, q in zip(self.asked, base["questions"],
+                                                           strict=True)]
+        retry: dict[str, Any] | None = None
+        if self.retry is not None:
+            again = Report(tuple(a.outcome for a in self.retry), True, len(self.retry))
+            retry = again.to_json()
+            retry["questions"] = [a.to_json(q) for a, q in zip(self.retry, retry["questions"],
+                                                               strict=True)]
+        return {
+            **base,
+            "minutes": self.minutes,
+            "seconds": round(self.seconds, 3),
+            "planned": self.planned,
+            "finished": self.finished,
+            "out_of_time": self.out_of_time,
+            "timed_out": self.timed_out,
+            "readiness": {t.topic: t.to_json() for t in self.by_topic()},
+            "overall": {"readiness": round(self.readiness, 4),
+                        "verdict": verdict(self.readiness)},
+            "missed": [a.outcome.instance.id for a in self.missed],
+            "retry": retry,
+        }
+
+
+# ------------------------------------------------------------------ the session
+
+
+class TimeUp(Exception):  # noqa: N818 - a signal, not a failure
+    """Raised by the terminal's timer when a question's time runs out."""
+
+
+@dataclass
+class InterviewSession(Session):
+    """A quiz session with a clock per question and one for the whole interview.
+
+    Call :meth:`start` when a question is shown; then, as with a session, one
+    of the recording methods. An answer given after the question's deadline is
+    recorded as timed out instead of graded (:meth:`Session.answer` and the
+    others check it), and :meth:`time_out` records it when a timer fires.
+    """
+
+    minutes: float = DEFAULT_MINUTES
+    seed: int | None = None
+    interview_recorder: InterviewRecorder | None = None
+    limit_override: float | None = None  # seconds: one limit for every question
+    wall_clock: Callable[[], datetime] = utc_now
+    asked: list[Asked] = field(default_factory=list)
+    retrying: bool = False
+    retried: list[Asked] = field(default_factory=list)
+    _began: float | None = field(default=None, init=False, repr=False)
+    _began_at: datetime | None = field(default=None, init=False, repr=False)
+    _stopped: float | None = field(default=None, init=False, repr=False)
+    _ended: float | None = field(default=None, init=False, repr=False)
+    _planned: int = field(default=0, init=False, repr=False)
+    _timing_out: bool = field(default=False, init=False, repr=False)
+
+    # ---- clocks
+
+    def begin(self) -> None:
+        """Start the interview's clock (the first :meth:`start` does it too)."""
+        if self._began is None:
+            self._began = self.clock()
+            self._began_at = self.wall_clock()
+
+    def start(self) -> None:
+        self.begin()
+        self._stopped = None
+        super().start()
+
+    def stop_clock(self) -> None:
+        """Stop the question's clock (an open answer is in; the self-grade is not timed)."""
+        self._stopped = self.clock()
+
+    def _now(self) -> float:
+        return self._stopped if self._stopped is not None else self.clock()
+
+    def _elapsed(self) -> float:
+        return 0.0 if self._started is None else max(0.0, self._now() - self._started)
+
+    def elapsed(self) -> float:
+        """Seconds on the current question."""
+        return self._elapsed()
+
+    def interview_elapsed(self) -> float:
+        if self._began is None:
+            return 0.0
+        return max(0.0, (self._ended if self._ended is not None else self.clock()) - self._began)
+
+    def interview_left(self) -> float:
+        """Seconds left in the interview (never negative); a retry has no overall clock."""
+        return max(0.0, self.minutes * 60 - self.interview_elapsed())
+
+    def out_of_time(self) -> bool:
+        return not self.retrying and self._began is not None and self.interview_left() <= 0
+
+    def limit(self, instance: Instance) -> float:
+        """The question's time limit in seconds: twice its par, or the override."""
+        if self.limit_override is not None:
+            return self.limit_override
+        return float(LIMIT_FACTOR * par_seconds(instance.question))
+
+    def question_left(self, instance: Instance) -> float:
+        """Seconds left for the current question, the interview's end included."""
+        left = self.limit(instance) - self._elapsed()
+        if not self.retrying:
+            left = min(left, self.minutes * 60 - self.interview_elapsed())
+        return max(0.0, left)
+
+    def _late(self, instance: Instance) -> bool:
+        return self.question_left(instance) <= 0
+
+    # ---- recording
+
+    def answer(self, instance: Instance, given: str) -> Outcome:
+        if self._late(instance):
+            return self.time_out(instance, given)
+        return super().answer(instance, given)
+
+    def self_grade(self, instance: Instance, given: str, correct: bool) -> Outcome:
+        if self._late(instance):
+            return self.time_out(instance, given)
+        return super().self_grade(instance, given, correct)
+
+    def mark_wrong(self, instance: Instance, given: str) -> Outcome:
+        if self._late(instance):
+            return self.time_out(instance, given)
+        return super().mark_wrong(instance, given)
+
+    def time_out(self, instance: Instance, given: str | None = None) -> Outcome:
+        """Record the question as timed out: not graded, not answered."""
+        self._timing_out = True
+        try:
+            return super().skip(instance, given.strip() if given else None)
+        finally:
+            self._timing_out = False
+
+    def _finish(self, outcome: Outcome) -> Outcome:
+        timed_out = self._timing_out
+        inst = outcome.instance
+        asked = Asked(outcome, question_level(inst.question), par_seconds(inst.question),
+                      self.limit(inst), timed_out)
+        result = super()._finish(outcome)
+        (self.retried if self.retrying else self.asked).append(asked)
+        self._stopped = None
+        self.save()
+        return result
+
+    def last(self) -> Asked | None:
+        """The latest recorded question (of the retry, during the retry)."""
+        items = self.retried if self.retrying else self.asked
+        return items[-1] if items else None
+
+    def end(self) -> None:
+        """Stop the interview's clock (before a retry or the report)."""
+        if self._ended is None and self._began is not None:
+            self._ended = self.clock()
+
+    def start_retry(self, instances: Sequence[Instance]) -> None:
+        """Ask these again: answers go to :attr:`retried`, without the interview's clock."""
+        self.end()
+        self._planned = len(self.instances)
+        self.retrying = True
+        self.instances = list(instances)
+
+    def interview_report(self) -> InterviewReport:
+        """The interview so far (and its retry, once one started)."""
+        planned = self._planned if self.retrying else len(self.instances)
+        finished = len(self.asked) == planned
+        return InterviewReport(
+            tuple(self.asked),
+            planned=planned,
+            finished=finished,
+            out_of_time=not finished and self._began is not None
+            and self.minutes * 60 - self.interview_elapsed() <= 0,
+            minutes=self.minutes,
+            seconds=self.interview_elapsed(),
+            retry=tuple(self.retried) if self.retrying else None,
+        )
+
+    def save(self) -> None:
+        """Write the interview's report so far (after every answer)."""
+        if self.interview_recorder is None or not (self.asked or self.retried):
+            return
+        report = self.interview_report()
+        self.interview_recorder.save(InterviewRecord(
+            started_at=self._began_at or self.wall_clock(),
+            minutes=self.minutes,
+            seed=self.seed,
+            planned=report.planned,
+            asked=len(report.asked),
+            correct=report.correct,
+            timed_out=report.timed_out,
+            readiness=report.readiness,
+            finished=report.finished,
+            report=report.to_json(),
+        ))
+
+
+def time_text(seconds: float) -> str:
+    """``m:ss``, rounded down to the second.
+
+    >>> time_text(0), time_text(59.9), time_text(125)
+    ('0:00', '0:59', '2:05')
+    """
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
