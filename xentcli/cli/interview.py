@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -135,7 +136,7 @@ def _ask_open(console: Console, answers: _Reader, session: InterviewSession,
         return None
     if is_skip(text):
         return session.skip(inst)
-    if session.question_left(inst) <= 0:
+    if session.is_late(inst):
         return session.time_out(inst, text)
     session.stop_clock()
     _show_model_answer(console, inst)
@@ -356,6 +357,12 @@ def interview(
         int | None,
         typer.Option(min=0, metavar="N", help="Same seed, same questions with the same numbers."),
     ] = None,
+    bank: Annotated[
+        list[Path] | None,
+        typer.Option("--bank", exists=True, metavar="PATH",
+                     help="Use this bank file or folder instead of the shipped ones "
+                     "(repeat for more)."),
+    ] = None,
     limit: Annotated[
         float | None,
         typer.Option("--limit", min=1, metavar="SECONDS",
@@ -387,7 +394,7 @@ def interview(
     from xentcli.quiz.records import InterviewRecorder, NullInterviewRecorder
     from xentcli.quiz.store import SaveStatus, open_progress
 
-    loaded = load_banks(None)
+    loaded = load_banks(bank or None)
     instances = build_script(loaded, minutes=minutes, topics=topic or (), levels=level or (),
                              seed=seed)
     recorder: InterviewRecorder

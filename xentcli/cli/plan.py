@@ -89,8 +89,8 @@ def render_plan(console: Console, plan: StudyPlan) -> None:
     if plan.new_today:
         first = escape(plan.new_today[0])
         topics = escape(", ".join(plan.new_today))
-        todo.append(f"start {_count(len(plan.new_today), 'new topic')} ({topics}): "
-                    f"[bold]xent learn {first}[/], then [bold]xent quiz -t {first}[/]")
+        todo.append(f"start {_count(len(plan.new_today), 'new topic')}: {topics} "
+                    f"([bold]xent learn {first}[/])")
     if plan.interview_today:
         todo.append("take a mock interview: [bold]xent interview[/]")
     if not todo:
@@ -183,7 +183,7 @@ def plan(
             sys.stdout.write(json.dumps({"plan": None}) + "\n")
             return
         out_console().print("No interview date set: [bold]xent plan --date YYYY-MM-DD[/] "
-                            "fits your reviews into the days left.")
+                            "sets one.")
         return
     result = make_plan(reviews, saved, interviews, now=now)
     if json_output:

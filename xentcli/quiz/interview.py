@@ -13,7 +13,7 @@ The rules, as the README states them:
   questions take turns over kinds and topics, and each level with questions
   gets at least one, however short the interview.
 - **Par and limit.** A question's par is its ``par_seconds`` (or a default by
-  kind and level, :data:`DEFAULT_PAR`); its time limit is twice its par, and
+  kind and level); its time limit is twice its par, and
   never past the end of the interview. An answer after the limit is not
   graded: the question counts as timed out (not answered), its solution shown.
 - **Readiness.** Each question earns a credit: 0 unless right; 1 if right
@@ -38,7 +38,6 @@ from xentcli.quiz.session import Outcome, Report, Session, _topic_id
 
 __all__ = [
     "DEFAULT_MINUTES",
-    "DEFAULT_PAR",
     "LEVEL_NAMES",
     "LIMIT_FACTOR",
     "Asked",
@@ -56,13 +55,6 @@ __all__ = [
 
 DEFAULT_MINUTES = 20
 LEVEL_NAMES = {1: "warm-up", 2: "core", 3: "stretch"}
-#: Seconds a prepared candidate needs, by kind and level, for a question
-#: whose bank gives no ``par_seconds``.
-DEFAULT_PAR: dict[tuple[str, int], int] = {
-    ("numeric", 1): 60, ("numeric", 2): 120, ("numeric", 3): 240,
-    ("choice", 1): 30, ("choice", 2): 60, ("choice", 3): 90,
-    ("open", 1): 60, ("open", 2): 120, ("open", 3): 180,
-}
 #: A question's time limit, in pars.
 LIMIT_FACTOR = 2
 #: The share of the interview's minutes given to each level.
@@ -73,22 +65,14 @@ READY, NEARLY = 0.8, 0.5
 
 
 def question_level(question: Question) -> int:
-    """The question's level (1 recall, 2 apply, 3 interview).
-
-    A bank without levels: choice questions count as recall, the others as apply.
-    """
-    level = getattr(question, "level", None)
-    if isinstance(level, int) and level in LEVEL_NAMES:
-        return level
-    return 1 if question.kind == "choice" else 2
+    """The question's level: 1 recall, 2 apply, 3 interview (the bank's, else 2)."""
+    return question.level
 
 
 def par_seconds(question: Question) -> int:
-    """How long a prepared candidate needs: the bank's ``par_seconds`` or the default."""
-    par = getattr(question, "par_seconds", None)
-    if isinstance(par, int) and par > 0:
-        return par
-    return DEFAULT_PAR[(question.kind, question_level(question))]
+    """How long a prepared candidate needs: the bank's ``par_seconds`` or the default
+    for its kind and level (:func:`xentcli.quiz.question.default_par_seconds`)."""
+    return question.par_seconds
 
 
 def verdict(readiness: float) -> str:
@@ -236,7 +220,7 @@ class TopicReadiness:
             "par_seconds": self.par_seconds,
             "time_vs_par": round(self.seconds / self.par_seconds, 3),
             "mistakes": list(self.mistakes),
-            "readiness": round(self.readiness, 4),
+            "readiness": self.readiness,
             "verdict": self.verdict,
         }
 
@@ -314,7 +298,7 @@ class InterviewReport:
             "out_of_time": self.out_of_time,
             "timed_out": self.timed_out,
             "readiness": {t.topic: t.to_json() for t in self.by_topic()},
-            "overall": {"readiness": round(self.readiness, 4),
+            "overall": {"readiness": self.readiness,
                         "verdict": verdict(self.readiness)},
             "missed": [a.outcome.instance.id for a in self.missed],
             "retry": retry,
@@ -398,32 +382,41 @@ class InterviewSession(Session):
             return self.limit_override
         return float(LIMIT_FACTOR * par_seconds(instance.question))
 
-    def question_left(self, instance: Instance) -> float:
-        """Seconds left for the current question, the interview's end included."""
+    def _left(self, instance: Instance) -> float:
         left = self.limit(instance) - self._elapsed()
         if not self.retrying:
             left = min(left, self.minutes * 60 - self.interview_elapsed())
-        return max(0.0, left)
+        return left
 
-    def _late(self, instance: Instance) -> bool:
-        return self.question_left(instance) <= 0
+    def question_left(self, instance: Instance) -> float:
+        """Seconds left for the current question, the interview's end included."""
+        return max(0.0, self._left(instance))
+
+    def is_late(self, instance: Instance) -> bool:
+        """Past the question's time (an answer at the very limit is still in time)."""
+        return self._left(instance) < 0
 
     # ---- recording
 
     def answer(self, instance: Instance, given: str) -> Outcome:
-        if self._late(instance):
+        if self.is_late(instance):
             return self.time_out(instance, given)
         return super().answer(instance, given)
 
     def self_grade(self, instance: Instance, given: str, correct: bool) -> Outcome:
-        if self._late(instance):
+        if self.is_late(instance):
             return self.time_out(instance, given)
         return super().self_grade(instance, given, correct)
 
     def mark_wrong(self, instance: Instance, given: str) -> Outcome:
-        if self._late(instance):
+        if self.is_late(instance):
             return self.time_out(instance, given)
         return super().mark_wrong(instance, given)
+
+    def skip(self, instance: Instance, given: str | None = None) -> Outcome:
+        if self.is_late(instance):
+            return self.time_out(instance, given)
+        return super().skip(instance, given)
 
     def time_out(self, instance: Instance, given: str | None = None) -> Outcome:
         """Record the question as timed out: not graded, not answered."""
