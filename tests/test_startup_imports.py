@@ -58,3 +58,14 @@ def test_json_calc_loads_no_rich() -> None:
 
 def test_human_view_loads_rich_not_pydantic() -> None:
     assert _loaded("calc", "kl", "0.5,0.5", "0.25,0.75") == ["numpy", "rich"]
+
+
+def test_help_of_the_wave_two_commands_loads_nothing_heavy() -> None:
+    for args in (("export", "anki", "--help"), ("interview", "--help"), ("plan", "--help")):
+        assert _loaded(*args) == [], args
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(["export", "anki", "--help"]),
+         json.dumps(["genanki"])],
+        capture_output=True, text=True,
+    )
+    assert probe.stderr.rsplit("\nLOADED ", 1)[1] == "[]"

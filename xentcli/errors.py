@@ -31,3 +31,7 @@ class ExpressionError(QuizError, ValueError):
 
 class StoreError(QuizError):
     """The progress store cannot be opened, read or written."""
+
+
+class ExportError(XentError):
+    """An export that cannot be made (a missing optional package, a bad option)."""
