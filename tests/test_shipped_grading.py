@@ -81,7 +81,7 @@ def test_a_mistake_typed_back_is_wrong_with_its_message(
     for inst in _numeric(draws):
         expected = _expected(inst)
         for mistake in inst.mistakes:
-            for text in (repr(mistake.value), f"{mistake.value:.6g}"):
+            for text in (f"{mistake.value:.6g}",):  # as shown; the exact value goes by pipe
                 grade = grade_numeric(text, expected, inst.rtol, inst.atol, unit=inst.unit,
                                       mistakes=inst.mistakes)
                 # Two mistakes may share a value in a draw: either message is right.
@@ -97,20 +97,44 @@ def test_each_declared_mistake_through_the_piped_quiz(bank: Bank) -> None:
     ... per question) and answers each with that mistake's value."""
     args: list[str] = []
     answers: list[str] = []
-    expected: list[tuple[str, str]] = []
+    expected: list[tuple[str, set[str]]] = []
     numeric: list[Question] = [q for q in bank.questions if q.kind == "numeric"]
     for question in numeric:
         for number, mistake in enumerate(question.mistakes):
             inst = question.instantiate(number)
             value = next(m for m in inst.mistakes if m.id == mistake.id)
             args += ["--question", question.id]
-            answers.append(f"{value.value:.6g}")
-            expected.append((question.id, value.message))
-    if not args:
-        pytest.skip("no shipped question declares mistakes yet")
+            answers.append(repr(value.value))
+            # Two mistakes of one draw may give the same value: either message is right.
+            expected.append((question.id, {m.message for m in inst.mistakes
+                                           if m.value == value.value}))
+    assert len(expected) >= 2 * len(numeric)  # at least two mistakes per question on average
     result = CliRunner().invoke(app, ["quiz", "--no-save", *args, "--seed", "0", "--json"],
                                 input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.stderr[-2000:]
     rows = json.loads(result.stdout)["questions"]
-    assert [(r["id"], r["diagnosis"]) for r in rows] == expected
+    assert [r["id"] for r in rows] == [qid for qid, _ in expected]
+    wrong = [(r["id"], r["diagnosis"]) for r, (_, messages) in zip(rows, expected, strict=True)
+             if r["diagnosis"] not in messages]
+    assert wrong == []
     assert [r["correct"] for r in rows] == [False] * len(rows)
+
+
+# Topics whose banks have not yet been given levels, hints, par times, mistakes and
+# reasons for every wrong choice; the checks below skip nothing else. Empty it as
+# they are done: the test then holds every shipped question to the format.
+PENDING_TOPICS = frozenset({"activations", "stability", "units", "weighted"})
+
+
+def test_every_shipped_question_has_the_required_keys(bank: Bank) -> None:
+    missing = []
+    for q in bank.questions:
+        if q.topic in PENDING_TOPICS:
+            continue
+        needed = ["level", "hint"] + (["par_seconds", "mistakes"] if q.kind == "numeric" else [])
+        missing += [(q.id, key) for key in needed if key not in q.lines]
+        if q.kind == "choice":
+            assert isinstance(q.answer, int)
+            missing += [(q.id, f"why of choice {i + 1}") for i, why in enumerate(q.whys)
+                        if why is None and i != q.answer - 1]
+    assert missing == []
