@@ -35,7 +35,8 @@ clock: Callable[[], float] = time.monotonic
 
 
 class _TimedTerminal:
-    """Answers typed at a terminal, with a ticking clock line above the prompt.
+    """Answers typed at a terminal (as in the quiz), with a ticking clock line above
+    the prompt.
 
     While a timed prompt waits, a timer redraws the clock line every second and
     raises :class:`~xentcli.quiz.interview.TimeUp` when the question's time is up.
@@ -44,10 +45,14 @@ class _TimedTerminal:
     interactive = True
 
     def __init__(self, console: Console, session: InterviewSession) -> None:
+        from xentcli.cli.quiz import _TerminalAnswers
+
         self.console = console
         self.session = session
+        self.inner = _TerminalAnswers(console)
         self.current: Instance | None = None
         self.timed = True
+        self.garbled = False  # the last line held a terminal key code
 
     def _clock_line(self) -> str:
         from xentcli.quiz.interview import time_text
@@ -61,18 +66,13 @@ class _TimedTerminal:
         return line
 
     def read(self, prompt: str) -> str | None:
-        from xentcli.cli.quiz import _clean
-
         timed = self.timed and self.current is not None
         if timed:
             self.console.print(f"[dim]{self._clock_line()}[/]")
-        try:
-            with self._ticking(timed):
-                text = self.console.input(f"[bold]{prompt}[/] ")
-        except EOFError:  # Ctrl-D
-            self.console.print()
-            return None
-        return _clean(text)
+        with self._ticking(timed):
+            text = self.inner.read(prompt)
+        self.garbled = self.inner.garbled
+        return text
 
     @contextmanager
     def _ticking(self, on: bool) -> Iterator[None]:
@@ -113,9 +113,12 @@ class _TimedLines:
         self.lines = _LineAnswers(console)
         self.current: Instance | None = None
         self.timed = True
+        self.garbled = False
 
     def read(self, prompt: str) -> str | None:
-        return self.lines.read(prompt)
+        text = self.lines.read(prompt)
+        self.garbled = self.lines.garbled
+        return text
 
 
 _Reader = _TimedTerminal | _TimedLines
@@ -127,13 +130,17 @@ _Reader = _TimedTerminal | _TimedLines
 def _ask_open(console: Console, answers: _Reader, session: InterviewSession,
               inst: Instance) -> Outcome | None:
     """An open question: the answer is timed, the self-grade after it is not."""
-    from xentcli.cli.quiz import _show_model_answer
+    from xentcli.cli.quiz import _show_hint, _show_model_answer
     from xentcli.quiz.grading import parse_self_grade
-    from xentcli.quiz.session import is_quit, is_skip
+    from xentcli.quiz.session import is_hint, is_quit, is_skip
 
-    text = answers.read("Your answer:")
-    if text is None or is_quit(text):
-        return None
+    while True:
+        text = answers.read("Your answer:")
+        if text is None or is_quit(text):
+            return None
+        if not is_hint(text):
+            break
+        _show_hint(console, session, inst)
     if is_skip(text):
         return session.skip(inst)
     if session.is_late(inst):

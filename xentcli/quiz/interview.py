@@ -165,12 +165,11 @@ class Asked:
 
     @property
     def hints(self) -> int:
-        return int(getattr(self.outcome, "hints", 0) or 0)
+        return self.outcome.hints
 
     @property
     def diagnosis(self) -> str | None:
-        found = getattr(self.outcome, "diagnosis", None)
-        return str(found) if found else None
+        return self.outcome.diagnosis
 
     @property
     def credit(self) -> float:
@@ -408,10 +407,10 @@ class InterviewSession(Session):
             return self.time_out(instance, given)
         return super().self_grade(instance, given, correct)
 
-    def mark_wrong(self, instance: Instance, given: str) -> Outcome:
+    def mark_wrong(self, instance: Instance, given: str, diagnosis: str | None = None) -> Outcome:
         if self.is_late(instance):
             return self.time_out(instance, given)
-        return super().mark_wrong(instance, given)
+        return super().mark_wrong(instance, given, diagnosis)
 
     def skip(self, instance: Instance, given: str | None = None) -> Outcome:
         if self.is_late(instance):
