@@ -373,7 +373,8 @@ class Store:
             raise _failure(self.path, exc, "reading the history") from None
 
     def reset(self) -> int:
-        """Delete every recorded answer and session; return how many answers went."""
+        """Delete every recorded answer, session and interview; return how many answers
+        went. The interview date of ``xent plan`` is a setting, not progress: it stays."""
         if not self.writable:
             raise StoreError(f"cannot delete progress: {self.note or 'the file is read-only'}")
         try:
@@ -384,6 +385,7 @@ class Store:
                 gone = int(self.conn.execute("SELECT count(*) FROM answers").fetchone()[0])
                 self.conn.execute("DELETE FROM answers")
                 self.conn.execute("DELETE FROM sessions")
+                self.conn.execute("DELETE FROM interviews")  # schema v3: interviews
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
