@@ -168,3 +168,5 @@ def test_review_and_stats_follow_the_plan(at_noon: None,
     quiz = CliRunner().invoke(app, ["quiz", "--review", "-n", "1", "--json"], input="quit\n")
     assert quiz.exit_code == 0, quiz.stderr
     assert "Question 1/1 · Entropy" in quiz.stderr.replace("─", "")
+    assert quiz.stderr.startswith("Interview in 4 days: reviews are fitted to the date "
+                                  "(xent plan: today's list).\n")

@@ -107,6 +107,13 @@ def render_plan(console: Console, plan: StudyPlan) -> None:
         console.print(f"[dim]{_count(left, 'more topic')} to start before the date.[/]")
 
 
+def plan_note(exam: date) -> str:
+    """One line for ``xent quiz --review`` while an interview date is ahead."""
+    days = (exam - _now().astimezone().date()).days
+    when = "today" if days == 0 else f"in {_count(days, 'day')}"
+    return f"[dim]Interview {when}: reviews are fitted to the date (xent plan: today's list).[/]"
+
+
 def plan_json(plan: StudyPlan) -> dict[str, Any]:
     return {
         "date": plan.exam.isoformat(),

@@ -64,6 +64,10 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
 
     # With an interview date (`xent plan`), the waits are fitted into the days left.
     states = states_until(progress.reviews, progress.exam_date)
+    if states is not None and review and progress.exam_date is not None:
+        from xentcli.cli.plan import plan_note
+
+        err_console().print(plan_note(progress.exam_date))
     return progress.recorder(), SpacedPlanner(progress.reviews, states=states)
 
 
