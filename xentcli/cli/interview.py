@@ -45,7 +45,7 @@ class _TimedTerminal:
     interactive = True
 
     def __init__(self, console: Console, session: InterviewSession) -> None:
-        from xentcli.cli.quiz import _TerminalAnswers
+        from xentcli.cli.answers import _TerminalAnswers
 
         self.console = console
         self.session = session
@@ -108,7 +108,7 @@ class _TimedLines:
     interactive = False
 
     def __init__(self, console: Console) -> None:
-        from xentcli.cli.quiz import _LineAnswers
+        from xentcli.cli.answers import _LineAnswers
 
         self.lines = _LineAnswers(console)
         self.current: Instance | None = None
