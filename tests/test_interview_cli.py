@@ -249,3 +249,23 @@ def test_bad_options_are_one_line(clock: FakeClock, args: list[str], message: st
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == message + "\n"
+
+
+def test_an_open_answer_in_time_is_graded_even_if_the_self_grade_comes_later(
+    clock: FakeClock,
+) -> None:
+    script = build_script(load_banks([BANK]), minutes=2, levels=[2], topics=["mock-entropy"],
+                          seed=4)
+    assert sorted(i.id for i in script) == ["mock-explain", "mock-three"]
+    lines: list[tuple[float, str | None]] = []
+    for inst in script:  # the open answer is in at 110 s of 120, its self-grade at 140 s
+        spent = sum(delay for delay, _ in lines)
+        if inst.kind == "open":
+            lines += [(110 - spent, "uniform: log K"), (30, "y")]
+        else:
+            lines.append((5, "0.5"))
+    result = _run(clock, lines, "--minutes", "2", "--level", "2", "-t", "mock-entropy",
+                  "--limit", "200", "--seed", "4", "--json", "--no-save")
+    assert result.exit_code == 0, result.stderr
+    rows = {q["id"]: q for q in json.loads(result.stdout)["questions"]}
+    assert (rows["mock-explain"]["correct"], rows["mock-explain"]["timed_out"]) == (True, False)

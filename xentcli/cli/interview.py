@@ -422,7 +422,7 @@ def interview(
     else:
         answers = _TimedLines(console)
     console.print(f"[bold]Mock interview[/]: {len(instances)} questions in "
-                  f"{time_text(minutes * 60)}, warm-up first. Answer as in xent quiz; "
+                  f"{time_text(minutes * 60)}, easiest first. Answer as in xent quiz; "
                   "'skip' skips, 'quit' ends.")
     interrupted = False
     report = session.interview_report()

@@ -217,8 +217,9 @@ class InterviewSession(Session):
 
     def _left(self, instance: Instance) -> float:
         left = self.limit(instance) - self._elapsed()
-        if not self.retrying:
-            left = min(left, self.minutes * 60 - self.interview_elapsed())
+        if not self.retrying and self._began is not None:
+            # As of the answer (an open question's self-grade is not timed).
+            left = min(left, self.minutes * 60 - (self._now() - self._began))
         return left
 
     def question_left(self, instance: Instance) -> float:
