@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +234,8 @@ def test_a_limit_for_every_question(clock: FakeClock) -> None:
     report = json.loads(result.stdout)
     assert report["questions"][0]["timed_out"] is True
     assert report["questions"][0]["limit_seconds"] == 5
+    assert "Missed:\n  - " in result.stderr
+    assert "Retry" not in result.stderr  # `quit` ends the interview: no retry is offered
 
 
 @pytest.mark.parametrize(
@@ -269,3 +273,41 @@ def test_an_open_answer_in_time_is_graded_even_if_the_self_grade_comes_later(
     assert result.exit_code == 0, result.stderr
     rows = {q["id"]: q for q in json.loads(result.stdout)["questions"]}
     assert (rows["mock-explain"]["correct"], rows["mock-explain"]["timed_out"]) == (True, False)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_at_a_terminal_the_clock_ticks_and_time_running_out_interrupts_the_prompt() -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "80"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xentcli", "interview", "--bank", str(BANK), "--no-save",
+         "--seed", "4", "--limit", "2"],
+        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        for token in (b"Clock 0:01 of 0:02", b"Time's up (limit 0:02)", b"Question 2/8"):
+            while token not in seen:
+                ready, _, _ = select.select([master], [], [], 30)
+                assert ready, f"no {token!r} in {seen!r}"
+                chunk = os.read(master, 4096)
+                assert chunk, seen
+                seen += chunk
+        os.write(master, b"quit\n")
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    text = seen.decode()
+    # The clock line is rewritten in place (save cursor, up one line, restore).
+    assert re.search(r"\x1b7\x1b\[1A\rClock 0:01 of 0:02 · interview 19:5\d left\x1b\[K\x1b8",
+                     text)
+    assert "counted as not answered." in text

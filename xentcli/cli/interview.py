@@ -300,7 +300,8 @@ def _retry_report(console: Console, retried: tuple[Asked, ...]) -> None:
 # ---------------------------------------------------------------------- running
 
 
-def _run(console: Console, answers: _Reader, session: InterviewSession, bank: Bank) -> None:
+def _run(console: Console, answers: _Reader, session: InterviewSession, bank: Bank) -> bool:
+    """Ask the session's questions; False when `quit` or the end of input stopped it."""
     from xentcli.quiz.interview import time_text
 
     total = len(session.instances)
@@ -310,15 +311,16 @@ def _run(console: Console, answers: _Reader, session: InterviewSession, bank: Ba
             console.print()
             console.print(f"[bold]The interview's {time_text(session.minutes * 60)} are "
                           f"over[/]: {left} question{'' if left == 1 else 's'} not reached.")
-            return
+            return True
         _header(console, session, inst, number, total, bank)
         session.start()
         outcome = _ask(console, answers, session, inst)
         if outcome is None:
-            return
+            return False
         asked = session.last()
         assert asked is not None
         _after(console, asked)
+    return True
 
 
 def _offer_retry(console: Console, answers: _Reader, session: InterviewSession,
@@ -428,11 +430,12 @@ def interview(
     report = session.interview_report()
     try:
         session.begin()
-        _run(console, answers, session, loaded)
+        went_on = _run(console, answers, session, loaded)
         session.end()
         report = session.interview_report()
         _report(console, report, loaded, interrupted=False)
-        _offer_retry(console, answers, session, report, seed, loaded)
+        if went_on:  # after `quit` or the end of input, no retry is offered
+            _offer_retry(console, answers, session, report, seed, loaded)
     except KeyboardInterrupt:
         interrupted = True
         console.print()
