@@ -241,11 +241,11 @@ def test_a_limit_for_every_question(clock: FakeClock) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--level", "4"], "Error: Invalid value for '--level': Input should be less than or "
-                           "equal to 3. See 'xent interview --help'."),
+        (["--level", "4"], "Error: Invalid value for '--level': must be between 1 and 3, not 4. "
+                           "See 'xent interview --help'."),
         (["-t", "nope"], "Error: unknown topic 'nope' (topics: mock-entropy, mock-kl)"),
-        (["--minutes", "0.5"], "Error: Invalid value for '--minutes' / '-m': Input should be "
-                               "greater than or equal to 1. See 'xent interview --help'."),
+        (["--minutes", "0.5"], "Error: Invalid value for '--minutes' / '-m': must be between 1 "
+                               "and 240, not 0.5. See 'xent interview --help'."),
     ],
 )
 def test_bad_options_are_one_line(clock: FakeClock, args: list[str], message: str) -> None:

@@ -30,7 +30,7 @@ sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in heavy if m in sys.m
 def _loaded(*args: str) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
     )
     marker = done.stderr.rsplit("\nLOADED ", 1)
     assert len(marker) == 2, done.stderr
@@ -69,3 +69,14 @@ def test_help_of_the_wave_two_commands_loads_nothing_heavy() -> None:
         capture_output=True, text=True,
     )
     assert probe.stderr.rsplit("\nLOADED ", 1)[1] == "[]"
+
+
+@pytest.mark.parametrize("args", [
+    ("learn", "entropy"), ("learn",), ("stats",), ("bank", "list"), ("bank", "check"),
+    ("plot", "entropy"), ("quiz", "-n", "1", "--no-save", "-t", "entropy", "--seed", "1"),
+    ("plan",), ("interview", "--no-save", "--seed", "1", "-m", "1"),
+])
+def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
+    # Typer would import pydantic to coerce these commands' options; it costs more
+    # start-up time than numpy (xentcli/cli/coercion.py gives them a plain converter).
+    assert "pydantic" not in _loaded(*args)
