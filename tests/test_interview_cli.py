@@ -311,3 +311,13 @@ def test_at_a_terminal_the_clock_ticks_and_time_running_out_interrupts_the_promp
     assert re.search(r"\x1b7\x1b\[1A\rClock 0:01 of 0:02 · interview 19:5\d left\x1b\[K\x1b8",
                      text)
     assert "counted as not answered." in text
+
+
+def test_ctrl_c_at_the_retry_offer_keeps_the_report_once(clock: FakeClock) -> None:
+    script = _script(4)
+    result = _run(clock, _lines(script) + [(2, None)], "--minutes", "10", "--seed", "4",
+                  "--json", "--no-save")
+    assert result.exit_code == 130
+    assert result.stderr.count("Readiness report") == 1
+    report = json.loads(result.stdout)
+    assert (report["total"], report["finished"], report["retry"]) == (8, True, None)

@@ -423,17 +423,18 @@ def interview(
         answers = _TimedTerminal(console, session)
     else:
         answers = _TimedLines(console)
-    console.print(f"[bold]Mock interview[/]: {len(instances)} questions in "
+    many = "question" if len(instances) == 1 else "questions"
+    console.print(f"[bold]Mock interview[/]: {len(instances)} {many} in "
                   f"{time_text(minutes * 60)}, easiest first. Answer as in xent quiz; "
                   "'skip' skips, 'quit' ends.")
-    interrupted = False
-    report = session.interview_report()
+    interrupted = reported = False
     try:
         session.begin()
         went_on = _run(console, answers, session, loaded)
         session.end()
         report = session.interview_report()
         _report(console, report, loaded, interrupted=False)
+        reported = True
         if went_on:  # after `quit` or the end of input, no retry is offered
             _offer_retry(console, answers, session, report, seed, loaded)
     except KeyboardInterrupt:
@@ -441,9 +442,8 @@ def interview(
         console.print()
     session.end()
     final = session.interview_report()
-    if interrupted:
-        if final.retry is None:
-            _report(console, final, loaded, interrupted=True)
+    if interrupted and not reported:  # Ctrl-C during the questions
+        _report(console, final, loaded, interrupted=True)
     if final.retry is not None:
         _retry_report(console, final.retry)
     console.print("Next: [bold]xent stats[/] for your readiness trend, "
