@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 #: The interview's clock: a module attribute so that tests can run it on a fake one.
 clock: Callable[[], float] = time.monotonic
+#: A clock line drawn this soon before an answer came back may have landed on the
+#: prompt's line (seconds).
+_LATE_TICK = 0.5
 
 
 # ---------------------------------------------------------------------- reading
@@ -53,6 +56,7 @@ class _TimedTerminal:
         self.current: Instance | None = None
         self.timed = True
         self.garbled = False  # the last line held a terminal key code
+        self._drawn_at = 0.0  # when the clock line was last drawn (time.monotonic)
 
     def _clock_line(self) -> str:
         from xentcli.quiz.interview import time_text
@@ -72,7 +76,21 @@ class _TimedTerminal:
         with self._ticking(timed):
             text = self.inner.read(prompt)
         self.garbled = self.inner.garbled
+        if timed and text is not None and time.monotonic() - self._drawn_at < _LATE_TICK:
+            self._repair(prompt, text)
         return text
+
+    def _repair(self, prompt: str, text: str) -> None:
+        """Write the answered prompt line again.
+
+        A tick that lands as Enter is pressed runs once the line is read, with the
+        cursor already below the prompt: it draws the clock over the prompt line.
+        Rewriting that line (the same text when nothing was drawn over it) undoes it.
+        """
+        line = f"{prompt} {text}"
+        if len(line) < self.console.width:
+            self.console.file.write(f"\0337\033[1A\r{line}\033[K\0338")
+            self.console.file.flush()
 
     @contextmanager
     def _ticking(self, on: bool) -> Iterator[None]:
@@ -92,6 +110,7 @@ class _TimedTerminal:
             # Save the cursor, rewrite the line above the prompt, come back.
             stream.write(f"\0337\033[1A\r{self._clock_line()}\033[K\0338")
             stream.flush()
+            self._drawn_at = time.monotonic()
 
         previous = signal.signal(signal.SIGALRM, tick)
         signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
