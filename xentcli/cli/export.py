@@ -10,35 +10,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperCommand, TyperGroup
-
-
-class _PlainCommand(TyperCommand):
-    """Parses its options without pydantic (see :mod:`xentcli.cli.coercion`)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        from xentcli.cli.coercion import use_plain_coercion
-
-        use_plain_coercion(self, ctx)
-        return list(super().parse_args(ctx, args))
-
-
-class _PlainGroup(TyperGroup):
-    """The group's own parameters, parsed without pydantic too."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        from xentcli.cli.coercion import use_plain_coercion
-
-        use_plain_coercion(self, ctx)
-        return list(super().parse_args(ctx, args))
-
 
 export_app = typer.Typer(
     name="export",
-    cls=_PlainGroup,
     help="Export the questions and concept cards for flashcard tools.",
     no_args_is_help=True,
 )
@@ -49,7 +26,7 @@ class Format(str, Enum):
     csv = "csv"
 
 
-@export_app.command("anki", cls=_PlainCommand)
+@export_app.command("anki")
 def anki(
     file_name: Annotated[
         str, typer.Argument(metavar="FILE", help="Where to write: FILE.apkg (or FILE.csv).",
