@@ -152,7 +152,7 @@ def test_the_file_is_in_wal_mode_at_the_current_version(xent_home_path: Path) ->
     conn = sqlite3.connect(xent_home_path / "progress.db")
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         conn.close()
 
@@ -188,7 +188,7 @@ def test_migration_from_v1_keeps_every_row(xent_home_path: Path) -> None:
     path = xent_home_path / "progress.db"
     before = _make_v1(path, 120)
     with open_store() as store:  # type: ignore[union-attr]
-        assert store.version == 2
+        assert store.version == SCHEMA_VERSION
         assert store.count() == 120
         assert store.session_count() == 0
         assert len(store.reviews()) == 120
@@ -207,7 +207,7 @@ def test_migration_from_v1_keeps_every_row(xent_home_path: Path) -> None:
     assert after == before
     assert sessions == [(None,)]
     assert "answers_by_question" in indexes
-    assert version == 2
+    assert version == SCHEMA_VERSION
     # New answers go on after the old ones, in a session of their own.
     open_progress().recorder().record(_answer(1))
     with open_store() as store:  # type: ignore[union-attr]
@@ -345,7 +345,8 @@ def test_a_file_from_a_newer_xent_is_refused_and_untouched(xent_home_path: Path)
     conn.close()
     before = _snapshot(xent_home_path)
     with pytest.raises(StoreError, match=r"was written by a newer xent \(schema 99, this one "
-                                         r"reads up to 2\); it was left untouched"):
+                                         rf"reads up to {SCHEMA_VERSION}\); it was left "
+                                         "untouched"):
         open_progress()
     assert _snapshot(xent_home_path) == before
 
