@@ -58,3 +58,8 @@ def test_json_calc_loads_no_rich() -> None:
 
 def test_human_view_loads_rich_not_pydantic() -> None:
     assert _loaded("calc", "kl", "0.5,0.5", "0.25,0.75") == ["numpy", "rich"]
+
+
+@pytest.mark.parametrize("args", [("drill", "--help"), ("drill", "check", "--help")])
+def test_drill_help_loads_nothing_heavy(args: tuple[str, ...]) -> None:
+    assert _loaded(*args) == []

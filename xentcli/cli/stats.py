@@ -303,18 +303,22 @@ def _drills_json(drills: list[DrillProgress]) -> dict[str, Any]:
 
 
 def _render_drills(console: Console, drills: list[DrillProgress]) -> None:
+    import textwrap
+
     from rich.markup import escape
 
     if not drills:
         return
     passed = [d.drill for d in drills if d.passed]
     checks = sum(d.attempts for d in drills)
-    names = f": {', '.join(passed)}" if passed else ""
     console.print(
-        f"Coding drills passed: {len(passed)} of {_shipped_drill_count()}{escape(names)} "
-        f"({checks} check{'' if checks == 1 else 's'} in all; [bold]xent drill list[/]).",
-        soft_wrap=False,
+        f"Coding drills: {len(passed)} of {_shipped_drill_count()} passed, in {checks} "
+        f"check{'' if checks == 1 else 's'} ([bold]xent drill list[/])."
     )
+    if passed:
+        for line in textwrap.wrap("Passed: " + ", ".join(passed), 78,
+                                  subsequent_indent="  ", break_on_hyphens=False):
+            console.print(escape(line), soft_wrap=True)
 
 
 def _export_and_reset(store: Store | None, path: Path, export: Path | None, reset: bool,
