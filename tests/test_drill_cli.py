@@ -306,3 +306,21 @@ def test_stats_reset_deletes_drill_attempts_too() -> None:
     with open_store() as store:  # type: ignore[union-attr]
         store.reset()
     assert _strict(_drill("list", "--json").stdout)["drills"][0]["attempts"] == 0
+
+
+def test_a_damaged_store_does_not_hide_the_results() -> None:
+    path = default_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database at all")
+    _solution("entropy")
+    result = _drill("check", "entropy.py")
+    assert result.exit_code == 0
+    assert result.stdout.endswith("All 8 tests passed: entropy is done.\n")
+    assert result.stderr == (
+        f"Note: the progress file {path} is not an SQLite database; it was left untouched. "
+        "Move it aside to start afresh, or quiz with --no-save; this check was not saved\n")
+    listed = _drill("list")
+    assert listed.exit_code == 0
+    assert listed.stdout.startswith(f"Coding drills (0 of {len(NAMES)} passed):")
+    assert listed.stderr.startswith("Note: the progress file ")
+    assert path.read_bytes() == b"not a database at all"

@@ -117,13 +117,22 @@ def list_command(
 
 
 def _progress() -> dict[str, Any]:
+    """Each checked drill's progress; a damaged store is a note, and the list still shows."""
+    from rich.markup import escape
+
+    from xentcli.cli.console import err_console
+    from xentcli.errors import StoreError
     from xentcli.quiz.store import drill_progress, open_store
 
-    store = open_store()
-    if store is None:
+    try:
+        store = open_store()
+        if store is None:
+            return {}
+        with store:
+            return {p.drill: p for p in drill_progress(store)}
+    except StoreError as exc:
+        err_console().print(f"Note: {escape(str(exc))}", soft_wrap=True)
         return {}
-    with store:
-        return {p.drill: p for p in drill_progress(store)}
 
 
 # ----------------------------------------------------------------------------- show
@@ -322,8 +331,10 @@ def _infer(file: Path) -> Drill:
 
 
 def _record(report: CheckReport, seconds: float) -> str | None:
+    """Save the attempt; a store that cannot take it is a note, never the lost report."""
     from datetime import datetime, timezone
 
+    from xentcli.errors import StoreError
     from xentcli.quiz.store import DrillAttempt, record_drill_attempt
 
     failed = report.failed
@@ -333,7 +344,10 @@ def _record(report: CheckReport, seconds: float) -> str | None:
         tests_passed=sum(t.passed for t in report.tests), tests_total=report.total,
         seconds=seconds, attempted_at=datetime.now(timezone.utc),
     )
-    return record_drill_attempt(attempt)
+    try:
+        return record_drill_attempt(attempt)
+    except StoreError as exc:
+        return f"{exc}; this check was not saved"
 
 
 _LABEL = 12
@@ -356,7 +370,7 @@ def _render(report: CheckReport) -> None:
             _field(console, label, text)
         if test.traceback:
             for line in test.traceback.splitlines():
-                console.print(f"      {escape(line)}", soft_wrap=True, highlight=False)
+                console.print(f"      {escape(line.rstrip())}", soft_wrap=True)
         if test.hint:
             _field(console, "hint", test.hint, style="bold")
     passed = sum(t.passed for t in report.tests)

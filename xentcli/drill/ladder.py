@@ -278,7 +278,8 @@ class _Ladder:
         status = reply["status"]
         if status == "exception":
             kind = "starter" if reply["exception"] == "NotImplementedError" else "exception"
-            return _Failure(kind, [("error", reply["error"])], self._paths(reply["traceback"]))
+            # The traceback ends with the error itself: it is not repeated above it.
+            return _Failure(kind, [], self._paths(reply["traceback"]))
         if status == "none":
             return _Failure("none", [("given", "None")])
         if status == "type":
