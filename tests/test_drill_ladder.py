@@ -271,3 +271,15 @@ def test_every_drill_example_matches_the_core() -> None:
     z = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
     p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
     assert np.allclose(grad.expected, (p - np.eye(3)[[2, 0]]) / 2, rtol=1e-12)
+
+
+def test_the_users_folder_shadows_nothing_of_ours_and_is_the_working_folder(
+    tmp_path: Path,
+) -> None:
+    for name in ("json", "queue", "warnings", "traceback"):
+        (tmp_path / f"{name}.py").write_text("raise SystemExit('shadowed')\n")
+    (tmp_path / "scale.txt").write_text("1\n")
+    drill = load_drill("entropy")
+    code = drill.solution + "\n\nSCALE = float(open('scale.txt').read())\n"
+    report = check(drill, _write(tmp_path, "entropy", code))
+    assert report.passed, report.failed and report.failed.message

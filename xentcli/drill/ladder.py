@@ -89,7 +89,7 @@ def check(drill: Drill, path: Path, *, shown: str | None = None,
     if not path.is_file():
         what = "a folder" if path.is_dir() else "no such file"
         raise DrillError(f"{shown or path}: {what}")
-    with Worker(path, drill.name) as worker, tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, Worker(path, drill.name, Path(tmp)) as worker:
         ladder = _Ladder(drill, path, shown or str(path), worker, Path(tmp), timeout, seed)
         return ladder.climb()
 

@@ -34,15 +34,21 @@ class ChildDied(Exception):
 class Worker:
     """One child process running one user file (use as a context manager)."""
 
-    def __init__(self, path: Path, function: str) -> None:
+    def __init__(self, path: Path, function: str, folder: Path) -> None:
         self._stderr = tempfile.TemporaryFile()
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+        # The child finds this very xentcli (also when it is run from a source
+        # folder, not installed), and starts in ``folder``, not the user's: a
+        # json.py or queue.py of theirs must not stand in for the standard one.
+        here = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(
+            [here, *filter(None, [os.environ.get("PYTHONPATH")])])
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = "1"  # one core is enough here; the machine may be shared
         self._process = subprocess.Popen(
             [sys.executable, "-m", "xentcli.drill.worker", str(path.resolve()), function],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            cwd=path.resolve().parent, env=env, text=True, encoding="utf-8",
+            cwd=folder, env=env, text=True, encoding="utf-8",
         )
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         assert self._process.stdout is not None
