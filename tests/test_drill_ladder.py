@@ -283,3 +283,14 @@ def test_the_users_folder_shadows_nothing_of_ours_and_is_the_working_folder(
     code = drill.solution + "\n\nSCALE = float(open('scale.txt').read())\n"
     report = check(drill, _write(tmp_path, "entropy", code))
     assert report.passed, report.failed and report.failed.message
+
+
+def test_axis_1_on_a_single_row_gets_the_last_axis_hint(tmp_path: Path) -> None:
+    code = ("import numpy as np\n\ndef softmax(z):\n"
+            "    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+            "    return e / e.sum(axis=1, keepdims=True)\n")
+    failed = check(load_drill("softmax"), _write(tmp_path, "softmax", code)).failed
+    assert failed is not None and failed.name == "examples"
+    assert failed.traceback is not None
+    assert failed.traceback.endswith("axis 1 is out of bounds for array of dimension 1")
+    assert failed.hint == GENERAL_HINTS["axis"]

@@ -61,6 +61,8 @@ GENERAL_HINTS = {
     "slow": "a Python loop over rows is slow: let numpy work on the whole array at "
             "once (axis=-1).",
     "none": "the function returned None: it needs a return statement.",
+    "axis": "one row on its own has a single axis: use axis=-1 (the last axis, the "
+            "classes), which works for one row and for a batch alike.",
     "starter": "this is still the starter: replace the raise NotImplementedError line "
                "with your code.",
     "type": "return a numpy array (or a float for a single value).",
@@ -352,6 +354,8 @@ class _Ladder:
             elif "invalid value" in messages and kind != "warning":
                 kind = "nan"
         if kind == "exception":
+            if "is out of bounds for array of dimension" in reply.get("error", ""):
+                return GENERAL_HINTS["axis"]
             return None  # their traceback says it best
         return self.drill.hint(kind) or GENERAL_HINTS.get(kind)
 
