@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,29 +20,8 @@ if TYPE_CHECKING:
     from xentcli.drill.results import CheckReport
     from xentcli.drill.tasks import Drill
 
-class _PlainCommand(TyperCommand):
-    """A subcommand whose plain options skip Typer's pydantic coercion (start-up time)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        from xentcli.cli.coercion import use_plain_coercion
-
-        use_plain_coercion(self, ctx)
-        return super().parse_args(ctx, args)
-
-
-class _PlainGroup(TyperGroup):
-    """The same for the ``drill`` group's own options (its --help)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        from xentcli.cli.coercion import use_plain_coercion
-
-        use_plain_coercion(self, ctx)
-        return super().parse_args(ctx, args)
-
-
 drill_app = typer.Typer(
     name="drill",
-    cls=_PlainGroup,
     help=(
         "Coding drills: write softmax, cross-entropy and friends in numpy, and have them "
         "tested the way an interviewer would (huge logits, zeros, shapes, speed).\n\n"
@@ -79,8 +57,7 @@ NameArg = Annotated[
 # ----------------------------------------------------------------------------- list
 
 
-@drill_app.command("list", cls=_PlainCommand,
-                   short_help="The drills, with the ones you passed marked.")
+@drill_app.command("list", short_help="The drills, with the ones you passed marked.")
 def list_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -138,8 +115,7 @@ def _progress() -> dict[str, Any]:
 # ----------------------------------------------------------------------------- show
 
 
-@drill_app.command("show", cls=_PlainCommand,
-                   short_help="The task: signature, shapes, an example.")
+@drill_app.command("show", short_help="The task: signature, shapes, an example.")
 def show(name: NameArg) -> None:
     """The task: what to write, the signature, shapes and conventions, an example."""
     from xentcli.drill.tasks import load_drill
@@ -207,8 +183,7 @@ def _print_plain(text: str) -> None:
 # ----------------------------------------------------------------------------- start
 
 
-@drill_app.command("start", cls=_PlainCommand,
-                   short_help="Write NAME.py with the signature to fill in.")
+@drill_app.command("start", short_help="Write NAME.py with the signature to fill in.")
 def start(
     name: NameArg,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing NAME.py.")] = False,
@@ -234,8 +209,7 @@ def start(
 # ----------------------------------------------------------------------------- solution
 
 
-@drill_app.command("solution", cls=_PlainCommand,
-                   short_help="A reference solution and its reasoning.")
+@drill_app.command("solution", short_help="A reference solution and its reasoning.")
 def solution(
     name: NameArg,
     code_only: Annotated[
@@ -258,11 +232,10 @@ def solution(
 # ----------------------------------------------------------------------------- check
 
 
-@drill_app.command("check", cls=_PlainCommand,
-                   short_help="Run the graded tests on FILE.")
+@drill_app.command("check", short_help="Run the graded tests on FILE.")
 def check_command(
-    file_name: Annotated[str, typer.Argument(metavar="FILE", help="Your Python file.",
-                                             show_default=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Your Python file.",
+                                         show_default=False)],
     drill_name: Annotated[
         str | None,
         typer.Option("--drill", "-d", metavar="NAME", autocompletion=_complete_name,
@@ -296,7 +269,6 @@ def check_command(
     if not timeout > 0 or timeout == float("inf"):
         raise typer.BadParameter(f"{timeout:g} is not a positive number of seconds",
                                  param_hint="'--timeout'")
-    file = Path(file_name)  # a str parameter: Typer would load pydantic for a Path
     drill = load_drill(drill_name) if drill_name else _infer(file)
     started = time.monotonic()
     report = check(drill, file, shown=str(file), timeout=timeout)
