@@ -271,7 +271,7 @@ def stats(
 
 
 # ------------------------------------------------------------- coding drills
-# `xent drill check` results (schema v3); kept apart from the quiz's summary.
+# `xent drill check` results (their own table); kept apart from the quiz's summary.
 
 
 def _drill_progress(store: Store | None) -> list[DrillProgress]:

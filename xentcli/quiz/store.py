@@ -91,8 +91,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE answers ADD COLUMN session_id INTEGER REFERENCES sessions(id)",
         "CREATE INDEX answers_by_question ON answers (question_id, answered_at)",
     ),
-    # v3 (coding drills): one row per `xent drill check`; which drills are
-    # passed is read from it. Its own table, so the quiz's tables are untouched.
+    # Coding drills (v3 here; whatever number it gets, it stays a step of its
+    # own): one row per `xent drill check`; which drills are passed is read
+    # from it. Its own table, so the quiz's tables are untouched.
     (
         """CREATE TABLE drill_attempts (
             id INTEGER PRIMARY KEY,
@@ -353,7 +354,7 @@ class Store:
                 gone = int(self.conn.execute("SELECT count(*) FROM answers").fetchone()[0])
                 self.conn.execute("DELETE FROM answers")
                 self.conn.execute("DELETE FROM sessions")
-                self.conn.execute("DELETE FROM drill_attempts")  # schema v3: drills
+                self.conn.execute("DELETE FROM drill_attempts")  # coding drills
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
@@ -554,7 +555,7 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
 
 
 # ------------------------------------------------------------- coding drills
-# Everything about `xent drill` progress is in this section (schema v3).
+# Everything about `xent drill` progress is in this section (and its migration).
 
 
 @dataclass(frozen=True)
@@ -611,9 +612,15 @@ def record_drill_attempt(attempt: DrillAttempt, path: Path | None = None) -> str
     return None
 
 
+#: The schema version that brought the drills' table (found, not written down,
+#: so that the steps of other features can come before it).
+DRILLS_VERSION = 1 + next(
+    i for i, step in enumerate(MIGRATIONS) if any("drill_attempts" in s for s in step))
+
+
 def drill_progress(store: Store) -> list[DrillProgress]:
-    """Every drill that was ever checked, by name (none in files before schema v3)."""
-    if store.version < 3:
+    """Every drill that was ever checked, by name (none in older files)."""
+    if store.version < DRILLS_VERSION:
         return []
     rows = store._read(
         "SELECT drill, count(*), sum(passed), max(attempted_at) FROM drill_attempts "
