@@ -118,6 +118,23 @@ def _construct_timestamp(loader: _BankLoader, node: yaml.ScalarNode) -> Any:
                           f"'{node.value}' is not a valid date ({exc})") from None
 
 
+# C0 controls but tab, newline and carriage return; DEL; C1 controls. A YAML escape
+# such as "\e[2J" makes them, and shown as is they would drive the terminal
+# (clear it, retitle it, recolour everything after).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _construct_str(loader: _BankLoader, node: yaml.ScalarNode) -> str:
+    text: str = loader.construct_yaml_str(node)
+    found = _CONTROL.search(text)
+    if found:
+        code = ord(found.group())
+        what = " (an escape code)" if code == 0x1B else ""
+        raise YamlProblem(node.start_mark.line + 1,
+                          f"text may not contain control characters: found U+{code:04X}{what}")
+    return text
+
+
 # YAML 1.1 (PyYAML) reads 1e9 or 1.5e3 as text: its exponent needs a dot and a
 # sign. YAML 1.2 and every bank author read them as numbers, so they are here.
 _BankLoader.add_implicit_resolver(
@@ -129,6 +146,7 @@ _BankLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _BankLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _BankLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _BankLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_BankLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 def _fast_loader() -> type[_BankLoader] | None:
