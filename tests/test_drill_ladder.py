@@ -294,3 +294,14 @@ def test_axis_1_on_a_single_row_gets_the_last_axis_hint(tmp_path: Path) -> None:
     assert failed.traceback is not None
     assert failed.traceback.endswith("axis 1 is out of bounds for array of dimension 1")
     assert failed.hint == GENERAL_HINTS["axis"]
+
+
+def test_a_loss_returned_per_row_is_told_to_give_one_number(tmp_path: Path) -> None:
+    drill = load_drill("entropy")
+    code = ("import numpy as np\n\ndef entropy(p):\n"
+            "    lp = np.log(p, out=np.zeros_like(p), where=p > 0)\n"
+            "    return -np.sum(p * lp, axis=-1, keepdims=True)\n")
+    failed = check(drill, _write(tmp_path, "entropy", code)).failed
+    assert failed is not None and failed.name == "examples"
+    assert dict(failed.details)["given"] == "shape (1,)"
+    assert failed.hint == GENERAL_HINTS["scalar"]

@@ -61,6 +61,8 @@ GENERAL_HINTS = {
     "slow": "a Python loop over rows is slow: let numpy work on the whole array at "
             "once (axis=-1).",
     "none": "the function returned None: it needs a return statement.",
+    "scalar": "the answer is one number (a mean over the rows): return a scalar, not an "
+              "array; a mean or sum without axis= gives one.",
     "axis": "one row on its own has a single axis: use axis=-1 (the last axis, the "
             "classes), which works for one row and for a batch alike.",
     "starter": "this is still the starter: replace the raise NotImplementedError line "
@@ -295,7 +297,7 @@ class _Ladder:
         lines = [("expected", short(expected)), ("given", short(given))]
         if given.shape != expected.shape:
             lines = [("expected", f"shape {expected.shape}"), ("given", f"shape {given.shape}")]
-            return _Failure("shape", lines)
+            return _Failure("scalar" if expected.ndim == 0 else "shape", lines)
         given64 = given.astype(np.float64)
         good = np.isclose(given64, expected, rtol=case.rtol, atol=case.atol) | (
             np.isinf(expected) & (given64 == expected))
@@ -353,6 +355,8 @@ class _Ladder:
                 kind = "log-zero"
             elif "invalid value" in messages and kind != "warning":
                 kind = "nan"
+        if kind == "scalar":
+            return GENERAL_HINTS["scalar"]
         if kind == "exception":
             if "is out of bounds for array of dimension" in reply.get("error", ""):
                 return GENERAL_HINTS["axis"]
