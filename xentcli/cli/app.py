@@ -179,7 +179,9 @@ def root(
 
 #: The top-level commands, in the order help lists them; each is declared by the
 #: module of the same name in xentcli/cli/, through its ``register(app)``.
-COMMANDS = ("calc", "quiz", "interview", "bank", "stats", "plan", "plot", "learn", "export")
+COMMANDS = (
+    "calc", "quiz", "interview", "bank", "stats", "plan", "plot", "learn", "drill", "export",
+)
 
 # One line each for `xent --help` (the docstrings' first sentences get cut at 45 columns).
 SUMMARIES = {
@@ -192,6 +194,7 @@ SUMMARIES = {
     "learn": "One-minute concept cards, one per quiz topic.",
     "plan": "A plan to your interview date: what to review today.",
     "export": "Export the questions and concept cards for Anki or as CSV.",
+    "drill": "Coding drills: implement the losses in numpy, graded strictly.",
 }
 
 
