@@ -18,6 +18,8 @@ SEEDS = range(50)
 TOPICS = {
     "surprisal", "entropy", "cross-entropy", "ce-loss", "bce", "kl", "likelihood", "stability",
     "gradient", "weighted", "focal", "smoothing", "units", "activations",
+    "js-divergence", "mutual-information", "contrastive", "logistic-regression",
+    "entropy-regularisation", "hinge",
 }
 FILES = sorted(shipped_bank_dir().glob("*.yaml"))
 
