@@ -66,7 +66,7 @@ def test_exact_transcript_of_a_right_expression_answer() -> None:
         + _rule("Question 1/1 · Cross-entropy loss") + "\n"
         + DOG_PROMPT
         + "Answer: -ln(0.7)\n"
-        + "Right. Expected 0.356675; you gave -ln(0.7) = 0.356675.\n"
+        + "Right. Expected 0.356675 nats; you gave -ln(0.7) = 0.356675.\n"
         + DOG_SOLUTION
         + "\n"
         + _rule("Summary") + "\n"
@@ -81,13 +81,13 @@ def test_exact_transcript_of_a_right_expression_answer() -> None:
 @pytest.mark.parametrize(
     ("answer", "verdict", "row"),
     [
-        ("0.5", "Wrong. Expected 0.356675; you gave 0.5.", "1       0         0"),
-        ("0.36", "Right. Expected 0.356675; you gave 0.36.", "1       1         0"),
-        ("0.357 nats", "Right. Expected 0.356675; you gave 0.357 nats = 0.357.",
+        ("0.5", "Wrong. Expected 0.356675 nats; you gave 0.5.", "1       0         0"),
+        ("0.36", "Right. Expected 0.356675 nats; you gave 0.36.", "1       1         0"),
+        ("0.357 nats", "Right. Expected 0.356675 nats; you gave 0.357 nats = 0.357.",
          "1       1         0"),
-        ("skip", "Skipped. Expected 0.356675.", "1       0         1"),
-        ("", "Skipped. Expected 0.356675.", "1       0         1"),
-        ("1/0", "Could not read that: division by zero. Wrong. Expected 0.356675; you gave 1/0.",
+        ("skip", "Skipped. Expected 0.356675 nats.", "1       0         1"),
+        ("", "Skipped. Expected 0.356675 nats.", "1       0         1"),
+        ("1/0", "Could not read that: division by zero. Wrong. Expected 0.356675 nats; you gave 1/0.",
          "1       0         0"),
     ],
 )
@@ -159,7 +159,8 @@ def test_a_session_through_right_wrong_expression_skip_and_quit() -> None:
     assert "Right." in q1 and "Wrong." not in q1
     assert "Wrong." in q2 and "Right." not in q2
     shown = f"{third.expected:.6g}"
-    assert f"Right. Expected {shown}; you gave {expression} = {shown}." in _flat(q3)
+    unit = f" {third.unit}" if third.unit else ""
+    assert f"Right. Expected {shown}{unit}; you gave {expression} = {shown}." in _flat(q3)
     assert "Answer: \n" not in q4 and "Answer: skip" in q4 and "Skipped." in q4
     assert "Answer: quit" in q5 and "Right." not in q5 and "Wrong." not in q5
     summary = _flat(out[out.index(_rule("Summary")):])
@@ -186,6 +187,17 @@ def test_json_report_is_the_only_stdout() -> None:
                 "given": "-ln(0.7)",
                 "expected": pytest.approx(-math.log(0.7)),
                 "correct": True,
+                "level": 2,
+                "seed": report["questions"][0]["seed"],
+                "params": {},
+                "skipped": False,
+                "diagnosis": None,
+                "hints": 0,
+                "seconds": report["questions"][0]["seconds"],
+                "expected_text": "0.356675",
+                "unit": "nats",
+                "tolerance": {"rtol": 0.01, "atol": 0.001},
+                "mistakes": [],
             }
         ],
     }
@@ -418,7 +430,7 @@ def test_interactive_session_re_asks_an_unreadable_answer(
     assert code == 0
     assert "Answer with a number or an expression such as -ln(0.7)" in text
     assert "unknown name 'two'" in text
-    assert "Right. Expected 0.356675; you gave -ln(0.7) = 0.356675." in text
+    assert "Right. Expected 0.356675 nats; you gave -ln(0.7) = 0.356675." in text
     assert "Score: 1/1 (100%)" in text
 
 
@@ -512,7 +524,12 @@ def test_answers_are_shown_and_saved_as_text_whatever_bytes_arrive(tmp_path: Pat
     assert b"\x1b" not in done.stdout + done.stderr  # nothing can drive the terminal
     report = _strict_json(done.stdout.decode("utf-8"))
     given = [q["given"] for q in report["questions"]]
-    assert given[:2] == ["\ufffd", "\\x1b[2J0.5"]
+    # The escape sequence is taken out, and the answer holding it is not graded
+    # as the number left over: it is wrong, and says why.
+    assert given[:2] == ["\ufffd", "0.5"]
+    second = report["questions"][1]
+    assert (second["correct"], second["diagnosis"]) == (
+        False, "The answer held a terminal key code (an arrow key?), taken out of it.")
     assert given[2] == "1" * 2000 + "…"
     stats = subprocess.run([sys.executable, "-m", "xentcli", "stats", "--json"],
                            capture_output=True, env=env, timeout=60, text=True)

@@ -322,7 +322,7 @@ def test_a_truncated_database_is_refused_and_untouched(xent_home_path: Path) -> 
     with conn:
         conn.executemany("INSERT INTO answers SELECT NULL, question_id, topic, kind, seed, "
                          "params, given, expected, correct, skipped, seconds, answered_at, "
-                         "session_id FROM answers WHERE id = 1", [()] * 300)
+                         "session_id, hints, diagnosis FROM answers WHERE id = 1", [()] * 300)
     conn.close()
     whole = path.read_bytes()
     assert len(whole) > 4 * 4096

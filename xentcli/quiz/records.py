@@ -32,6 +32,8 @@ class AnswerRecord:
     skipped: bool = False
     seconds: float = 0.0  # time taken to answer
     answered_at: datetime = field(default_factory=utc_now)
+    hints: int = 0  # hints shown before the answer
+    diagnosis: str | None = None  # the mistake or unit problem recognised in a wrong answer
 
 
 class Recorder(Protocol):

@@ -47,6 +47,7 @@ __all__ = [
     "ENV_HOME",
     "EXPORT_FIELDS",
     "FILENAME",
+    "HINTS_SCHEMA",
     "INTERVIEW_SCHEMA",
     "MIGRATIONS",
     "SCHEMA_VERSION",
@@ -119,10 +120,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             value TEXT NOT NULL
         )""",
     ),
+    # v4: how many hints an answer used (one given after a hint does not move
+    # its question up a box) and the mistake or unit problem recognised in it.
+    # Older rows keep their values: no hint, no diagnosis.
+    (
+        "ALTER TABLE answers ADD COLUMN hints INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE answers ADD COLUMN diagnosis TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The first schema version with the interviews and settings tables.
 INTERVIEW_SCHEMA = 3
+#: The first schema version that records hints and diagnoses.
+HINTS_SCHEMA = 4
 
 #: The columns of ``xent stats --export``, in order.
 EXPORT_FIELDS = (
@@ -319,14 +329,16 @@ class Store:
 
     def reviews(self) -> list[Review]:
         """Every answer, oldest first, as the scheduler reads it."""
+        hints = "hints" if self.version >= HINTS_SCHEMA else "0"
         rows = self._read(
-            "SELECT question_id, topic, correct, skipped, answered_at, id FROM answers "
+            f"SELECT question_id, topic, correct, skipped, answered_at, id, {hints} FROM answers "
             "ORDER BY answered_at, id",
             "reading the history",
         )
         return [
-            Review(qid, topic, bool(correct), self._when(at, row_id), bool(skipped))
-            for qid, topic, correct, skipped, at, row_id in rows
+            Review(qid, topic, bool(correct), self._when(at, row_id), bool(skipped),
+                   hinted=bool(used))
+            for qid, topic, correct, skipped, at, row_id, used in rows
         ]
 
     def _when(self, at: object, row_id: int) -> datetime:
@@ -497,11 +509,11 @@ class StoreRecorder:
                     session_id = self.session_id
                 conn.execute(
                     "INSERT INTO answers (question_id, topic, kind, seed, params, given, "
-                    "expected, correct, skipped, seconds, answered_at, session_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "expected, correct, skipped, seconds, answered_at, session_id, hints, "
+                    "diagnosis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (rec.question_id, rec.topic, rec.kind, rec.seed, params, rec.given,
                      rec.expected, int(rec.correct), int(rec.skipped), float(rec.seconds),
-                     _timestamp(rec.answered_at), session_id),
+                     _timestamp(rec.answered_at), session_id, int(rec.hints), rec.diagnosis),
                 )
                 conn.execute("COMMIT")
             except BaseException:
