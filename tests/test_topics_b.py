@@ -64,13 +64,7 @@ def _mi(joint: Any, base: float = math.e) -> float:
     return float((t[nz] * np.log(t[nz] / (px @ py)[nz])).sum() / math.log(base))
 
 
-def _lse(z: Sequence[float]) -> float:
-    a = np.asarray(z, dtype=float)
-    top = a.max()
-    return float(top + np.log(np.exp(a - top).sum()))
-
-
-def _softmax(z: Sequence[float]) -> Any:
+def _softmax(z: Any) -> Any:
     a = np.asarray(z, dtype=float)
     e = np.exp(a - a.max())
     return e / e.sum()
@@ -179,6 +173,16 @@ def nce_hard_negative(p: Params) -> float:
     return float(after - before)
 
 
+def nce_simclr(p: Params) -> float:
+    n = p["n"]
+    views = np.repeat(np.arange(n), 2)  # the image each of the 2N views comes from
+    anchor = 0
+    candidates = [v for v in range(2 * n) if v != anchor]  # the view itself is masked
+    positive = next(v for v in candidates if views[v] == views[anchor])
+    logits = np.zeros(len(candidates))  # all similarities equal
+    return float(-np.log(_softmax(logits)[candidates.index(positive)]))
+
+
 # ---- logistic-regression
 
 
@@ -203,6 +207,14 @@ def lr_curvature(p: Params) -> float:
 def lr_odds(p: Params) -> float:
     odds = p["p0"] / (1 - p["p0"]) * math.exp(p["w"])
     return float(odds / (1 + odds))
+
+
+def lr_odds_ratio(p: Params) -> float:
+    def odds(x: float) -> float:
+        q = _sig(p["w"] * x + 0.4)
+        return q / (1 - q)
+
+    return odds(1.7) / odds(0.7)  # any start and any bias give the same ratio
 
 
 def lr_batch_gradient(p: Params) -> float:
@@ -239,6 +251,12 @@ def er_penalty_reorders(p: Params) -> float:
         return float(-math.log(top) - p["beta"] * _h(q))
 
     return loss(p["a"]) - loss(p["b"])
+
+
+def er_soft_value(p: Params) -> float:
+    pol = np.asarray(p["pol"])
+    q = np.array([p["q1"], p["q2"], p["q3"]])
+    return float((pol * (q - p["alpha"] * np.log(pol))).sum())
 
 
 # ---- hinge
@@ -305,12 +323,14 @@ REFERENCES: dict[str, tuple[Callable[[Params], float], float]] = {
     "nce-batch-for-bits": (lambda p: float(math.ceil(2 ** (p["k"] + p["frac"]))), EXACT),
     "nce-grad-positive": (nce_grad_positive, FINITE_DIFF),
     "nce-clip-symmetric": (nce_clip, EXACT),
+    "nce-simclr-views": (nce_simclr, EXACT),
     "nce-hard-negative": (nce_hard_negative, EXACT),
     "lr-gradient-weight": (lr_gradient_weight, FINITE_DIFF),
     "lr-log-loss": (lambda p: _log_loss(p["y"], p["z"]), EXACT),
     "lr-sgd-step": (lr_sgd_step, FINITE_DIFF),
     "lr-squared-error-curvature": (lr_curvature, 1e-5),
     "lr-odds-probability": (lr_odds, EXACT),
+    "lr-odds-ratio": (lr_odds_ratio, EXACT),
     "lr-batch-gradient": (lr_batch_gradient, FINITE_DIFF),
     "lr-separable-scale": (lambda p: math.log1p(math.exp(-2 * p["m"])), EXACT),
     "er-penalised-loss": (lambda p: _penalised(p["z"], p["y"], p["beta"]), EXACT),
@@ -321,6 +341,7 @@ REFERENCES: dict[str, tuple[Callable[[Params], float], float]] = {
     "er-policy-gradient-loss": (lambda p: -p["adv"] * math.log(p["pol"][p["a"]])
                                 - p["beta"] * _h(p["pol"]), EXACT),
     "er-penalty-reorders": (er_penalty_reorders, EXACT),
+    "er-soft-value": (er_soft_value, EXACT),
     "hinge-single": (lambda p: max(0.0, 1 - p["y"] * p["f"]), EXACT),
     "hinge-batch": (lambda p: float(np.mean([max(0.0, 1 - p[f"y{i}"] * p[f"f{i}"])
                                              for i in (1, 2, 3)])), EXACT),
@@ -377,7 +398,8 @@ def test_no_zero_where_it_breaks_a_question() -> None:
     # Distributions that go into a log as the model's prediction or as a KL's second
     # argument never draw a zero (the disjoint-support questions put zeros only in p).
     for qid, key in [("js-three-outcomes", "q"), ("js-gan-value", "q"), ("mi-joint-table", "j"),
-                     ("er-kl-to-uniform", "q"), ("er-policy-gradient-loss", "pol")]:
+                     ("er-kl-to-uniform", "q"), ("er-policy-gradient-loss", "pol"),
+                     ("er-soft-value", "pol")]:
         for inst in _draws(BANK.question(qid)):
             assert min(inst.params[key]) > 0, (qid, inst.seed)
 
