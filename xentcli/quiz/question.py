@@ -282,24 +282,27 @@ class Question:
         except ExpressionError as exc:
             raise self._fail(what, str(exc), seed) from None
 
-    def instantiate(self, seed: int) -> Instance:
+    def instantiate(self, seed: int, *, texts: bool = True) -> Instance:
         """Draw this question's numbers for ``seed`` and render it.
 
         The same seed always gives the same instance (numbers and choice order).
+        ``texts=False`` leaves the prompt, explanation, hints and key points
+        empty (half the work), for checks that need only the numbers and the
+        mistakes' messages.
 
         Raises:
             BankError: a formula or template fails for this draw; the message
                 names the file, the question, the field and the seed.
         """
         try:
-            return self._instantiate(seed)
+            return self._render_draw(self._draw(seed), seed, texts)
         except _DrawFailure as exc:
             raise BankError(str(exc.problem)) from None
 
     def _instantiate(self, seed: int) -> Instance:
         return self._render_draw(self._draw(seed), seed)
 
-    def _render_draw(self, draw: _Draw, seed: int) -> Instance:
+    def _render_draw(self, draw: _Draw, seed: int, texts: bool = True) -> Instance:
         values, names = draw.values, draw.names
         expected: float | str = 0.0
         mistakes: tuple[MistakeValue, ...] = ()
@@ -313,8 +316,8 @@ class Question:
             )
         hints = tuple(self._render(f"hint {i}", t, {k: v for k, v in names.items()
                                                      if k != "answer"}, seed)
-                      for i, t in enumerate(self.hints, 1))
-        prompt = self._render("prompt", self.prompt, names, seed)
+                      for i, t in enumerate(self.hints, 1)) if texts else ()
+        prompt = self._render("prompt", self.prompt, names, seed) if texts else ""
         choices: tuple[str, ...] = ()
         whys: tuple[str | None, ...] = ()
         if self.kind == "choice":
@@ -327,7 +330,7 @@ class Question:
             whys = tuple(self._why(i, names, seed) for i in order)
             expected = LETTERS[order.index(self.answer - 1)]
         explanation = ""
-        if self.explanation is not None:
+        if self.explanation is not None and texts:
             explanation = self._render("explanation", self.explanation, names, seed)
         key_points: tuple[str, ...] = ()
         if self.kind == "open":
@@ -336,7 +339,7 @@ class Question:
             key_points = tuple(
                 self._render(f"key_points {i}", t, names, seed)
                 for i, t in enumerate(self.key_points, 1)
-            )
+            ) if texts else ()
         return Instance(self, seed, values, prompt, choices, expected, explanation, key_points,
                         hints, mistakes, whys)
 
