@@ -466,8 +466,8 @@ def test_every_question_declares_level_hint_and_par(topic: str) -> None:
     for raw in _raw(topic):
         assert raw["level"] in (1, 2, 3), raw["id"]
         assert isinstance(raw["par_seconds"], int) and raw["par_seconds"] > 0, raw["id"]
+        assert raw.get("hint"), raw["id"]
         if raw["kind"] == "numeric":
-            assert raw.get("hint"), raw["id"]
             assert len(raw["mistakes"]) >= 2, raw["id"]
             # The unit is declared or follows from the base.
             assert "unit" in raw or raw.get("base") in (2, 10, None), raw["id"]
