@@ -508,3 +508,36 @@ def test_bank_check_is_clean_on_these_banks() -> None:
 
 def test_the_files_are_where_the_quiz_looks() -> None:
     assert all(Path(path).is_file() for path in FILES)
+
+
+def _card_h(p: Sequence[float]) -> float:
+    return -sum(x * math.log(x) for x in p if x > 0)
+
+
+_SIG = 1 / (1 + math.exp(-0.2))
+_Q = [math.exp(2) / (math.exp(2) + math.e + 1), math.e / (math.exp(2) + math.e + 1),
+      1 / (math.exp(2) + math.e + 1)]
+_JS = _card_h([0.15, 0.25, 0.6]) - (_card_h([0.2, 0.3, 0.5]) + _card_h([0.1, 0.2, 0.7])) / 2
+_HB = -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25))
+
+
+# The cards' worked examples, computed here by hand from their definitions.
+@pytest.mark.parametrize(
+    ("topic", "expected"),
+    [
+        ("js-divergence", [f"JS(p, q)    = {_JS:.4f} nats", f"distance    = {math.sqrt(_JS):.4f}"]),
+        ("mutual-information", [f"= {1 - _HB:.4f} bits", f"= {0.5 - (1 - 0.75**2 - 0.25**2):.4f}"]),
+        ("contrastive", [f"= {math.log(1 + math.exp(-7) + math.exp(-5) + math.exp(-10)):.4f} nats",
+                         f"{math.log(1 + math.exp(-0.7) + math.exp(-0.5) + math.exp(-1)):.4f} nats"]),
+        ("logistic-regression", [f"= {math.log1p(math.exp(-0.2)):.4f} nats",
+                                 f"[{2 * (_SIG - 1):.4f}, {_SIG - 1:.4f}]"]),
+        ("entropy-regularisation", [f"CE         = {-math.log(_Q[0]):.4f} nats",
+                                    f"= {-math.log(_Q[0]) - 0.5 * _card_h(_Q):.4f} nats"]),
+        ("hinge", [f"= {math.log(1 + math.exp(-1.5) + math.exp(-0.5)):.4f} nats",
+                   f"{math.log(1 + math.exp(-2.5) + math.exp(-1.5)):.4f} nats"]),
+    ],
+)
+def test_card_worked_examples_show_the_right_numbers(topic: str, expected: list[str]) -> None:
+    rendered = load_card(topic).render()
+    for text in expected:
+        assert text in rendered, (topic, text)
