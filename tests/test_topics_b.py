@@ -541,3 +541,15 @@ def test_card_worked_examples_show_the_right_numbers(topic: str, expected: list[
     rendered = load_card(topic).render()
     for text in expected:
         assert text in rendered, (topic, text)
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_each_card_fits_the_pager_and_the_topic_list(topic: str) -> None:
+    result = CliRunner().invoke(app, ["learn", topic])
+    assert result.exit_code == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and len(lines) <= 48, topic
+    assert "{" not in result.stdout and f"xent quiz --topic {topic}" in result.stdout
+    listing = CliRunner().invoke(app, ["learn"]).stdout.splitlines()
+    row = next(line for line in listing if line.split(" ", 1)[0] == topic)
+    assert row.endswith(load_card(topic).summary) and len(row) <= 80  # one row each
