@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from xentcli.cli.app import app
 from xentcli.quiz.bank import Bank, Instance, Question, load_banks
-from xentcli.quiz.grading import grade_numeric, shown_value, within_tolerance
+from xentcli.quiz.grading import grade_numeric, within_tolerance
 
 SEEDS = 200
 
@@ -54,7 +54,7 @@ def test_the_value_shown_typed_back_is_graded_right(draws: dict[str, list[Instan
     failures = []
     for inst in _numeric(draws):
         expected = _expected(inst)
-        shown = shown_value(expected, inst.rtol, inst.atol)
+        shown = inst.expected_text()  # what the feedback and the JSON show
         unit = f" {inst.unit}" if inst.unit else ""
         for text in (shown, shown + unit, repr(expected)):  # terminal, with unit, --json
             grade = grade_numeric(text, expected, inst.rtol, inst.atol, unit=inst.unit,

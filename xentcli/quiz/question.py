@@ -30,12 +30,14 @@ __all__ = [
     "LEVELS",
     "MAX_DRAWS",
     "MISTAKE_MARGIN",
+    "SHOWN_MARGIN",
     "Instance",
     "Mistake",
     "MistakeValue",
     "Problem",
     "Question",
     "default_par_seconds",
+    "shown_number",
 ]
 
 KINDS = ("numeric", "choice", "open")
@@ -58,6 +60,26 @@ _PAR: dict[str, tuple[int, int, int]] = {
     "choice": (30, 45, 90),
     "open": (60, 120, 180),
 }
+
+
+#: The value shown as expected lies within this share of the tolerance of the
+#: exact value, so that typing it back is right with room to spare.
+SHOWN_MARGIN = 0.1
+
+
+def shown_number(expected: float, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> str:
+    """The expected value as feedback shows it: 6 significant digits, more when the
+    tolerance needs them, so that the text typed back is always graded right.
+
+    >>> shown_number(0.35667494393873245), shown_number(1000.0713, rtol=0, atol=0.0005)
+    ('0.356675', '1000.0713')
+    """
+    tolerance = max(atol, rtol * abs(expected))
+    for digits in range(6, 18):
+        text = format(expected, f".{digits}g")
+        if abs(float(text) - expected) <= SHOWN_MARGIN * tolerance:
+            return "0" if text == "-0" else text
+    return repr(expected)
 
 
 def default_par_seconds(kind: str, level: int) -> int:
@@ -157,9 +179,13 @@ class Instance:
         return self.question.atol
 
     def expected_text(self) -> str:
-        """The expected answer in short: a number, a letter, or "self-graded"."""
+        """The expected answer in short: a number, a letter, or "self-graded".
+
+        A number is shown with the digits its tolerance needs (see
+        :func:`shown_number`), so that typing it back is graded right.
+        """
         if isinstance(self.expected, float):
-            return format_value(self.expected)
+            return shown_number(self.expected, self.rtol, self.atol)
         return self.expected if self.kind == "choice" else "self-graded"
 
 
