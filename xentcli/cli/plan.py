@@ -89,8 +89,8 @@ def render_plan(console: Console, plan: StudyPlan) -> None:
     if plan.new_today:
         first = escape(plan.new_today[0])
         topics = escape(", ".join(plan.new_today))
-        todo.append(f"start {_count(len(plan.new_today), 'new topic')}: {topics} "
-                    f"([bold]xent learn {first}[/])")
+        todo.append(f"start {_count(len(plan.new_today), 'new topic')}: {topics}\n"
+                    f"    ([bold]xent learn {first}[/], then [bold]xent quiz -t {first}[/])")
     if plan.interview_today:
         todo.append("take a mock interview: [bold]xent interview[/]")
     if not todo:
