@@ -26,6 +26,7 @@ from typer.testing import CliRunner, Result
 from xentcli.cli import answers as answers_module
 from xentcli.cli.app import app
 from xentcli.quiz import store as store_module
+from xentcli.quiz import store_interviews
 from xentcli.quiz.records import AnswerRecord
 from xentcli.quiz.store import SaveStatus, StoreRecorder, open_progress, open_store
 
@@ -209,9 +210,9 @@ class _FillingConnection(sqlite3.Connection):
 
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
         if sql.startswith("INSERT INTO answers"):
-            if _FillingConnection.room <= 0:
-                raise sqlite3.OperationalError("database or disk is full")
             _FillingConnection.room -= 1
+        if _FillingConnection.room < 0 and sql.startswith(("INSERT", "UPDATE")):
+            raise sqlite3.OperationalError("database or disk is full")
         return super().execute(sql, *args)
 
 
@@ -224,6 +225,7 @@ def _filling_disk(monkeypatch: pytest.MonkeyPatch, room: int) -> None:
                                factory=_FillingConnection)
 
     monkeypatch.setattr(store_module, "_connect", connect)
+    monkeypatch.setattr(store_interviews, "_connect", connect)  # it holds its own name
 
 
 def test_a_disk_that_fills_up_warns_once_and_keeps_the_summary(
@@ -409,3 +411,49 @@ def test_stats_and_the_quiz_start_without_reading_every_answer(
     assert stats["topics"]["kl"]["due_now"] == 1
     result = _run("quiz", "-n", "1", "--review", input="skip\n")
     assert result.exit_code == 0, result.output
+
+
+# ------------------------------------------- the same for a running mock interview
+
+
+def _interview_record(started: datetime, asked: int) -> Any:
+    from xentcli.quiz.records import InterviewRecord
+
+    return InterviewRecord(started_at=started, minutes=10.0, seed=1, planned=3, asked=asked,
+                           correct=asked, timed_out=0, readiness=0.5, finished=False,
+                           report={"questions": []})
+
+
+def test_a_reset_during_an_interview_keeps_its_report_apart() -> None:
+    from xentcli.quiz.store_interviews import read_interviews
+
+    t1, t2 = _T0, _T0 + timedelta(minutes=3)
+    running = open_progress().interview_recorder()
+    running.record(_answer())
+    running.save(_interview_record(t1, 1))
+    assert _run("stats", "--reset", "--yes").exit_code == 0
+    later = open_progress().interview_recorder()  # a new interview takes id 1
+    later.record(_answer())
+    later.save(_interview_record(t2, 1))
+    running.record(_answer())
+    running.save(_interview_record(t1, 2))  # the first one goes on
+    with open_store() as store:  # type: ignore[union-attr]
+        rows = read_interviews(store)
+    assert sorted((r.started_at, r.asked) for r in rows) == [(t1, 2), (t2, 1)]
+
+
+def test_a_disk_that_fills_up_during_an_interview_warns_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _filling_disk(monkeypatch, room=1)
+    bank = Path(__file__).parent / "fixtures" / "interview"
+    result = _run("interview", "--bank", str(bank), "--seed", "1", "--minutes", "30",
+                  input="1\n2\n3\nn\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Warning:") == 1
+    assert (
+        f"Warning: the disk is full: could not write {_db()} while saving an answer; "
+        "answers from here on will not be saved.\n"
+    ) in result.stderr
+    with open_store() as store:  # type: ignore[union-attr]
+        assert store.count() == 1

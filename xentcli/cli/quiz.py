@@ -67,10 +67,20 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
                             soft_wrap=True)
     if seeded and not review:
         return progress.recorder(), RandomPlanner()
-    if progress.states is not None:  # worked out in SQL: the answers are not read
+    from xentcli.quiz.plan import states_until
+
+    # With an interview date (`xent plan`), the waits are fitted into the days left
+    # (that rule replays the answers: they are read only then).
+    states = (states_until(progress.reviews, progress.exam_date)
+              if progress.exam_date is not None else None)
+    if states is not None and review and progress.exam_date is not None:
+        from xentcli.cli.plan import plan_note
+
+        err_console().print(plan_note(progress.exam_date))
+    if states is None and progress.states is not None:  # worked out in SQL
         return progress.recorder(), SpacedPlanner(states=progress.states,
                                                   accuracy=progress.accuracy)
-    return progress.recorder(), SpacedPlanner(progress.reviews)
+    return progress.recorder(), SpacedPlanner(progress.reviews, states=states)
 
 
 DEFAULT_COUNT = 5
