@@ -123,7 +123,7 @@ def test_a_prompt_of_30000_cheap_placeholders_is_checked_quickly(tmp_path: Path)
         0, "OK: 1 topic, 1 question (1 numeric, 0 choice, 0 open), 20 draws each.\n", "")
 
 
-def test_quiz_refuses_a_question_past_the_budget_on_stderr(
+def test_quiz_refuses_a_question_past_the_budget_on_stderr_within_80_columns(
     tmp_path: Path,
 ) -> None:
     _chain(tmp_path, "chain", 99)
@@ -132,6 +132,7 @@ def test_quiz_refuses_a_question_past_the_budget_on_stderr(
     assert (code, out) == (2, "")
     expected = "Error: chain.yaml:5: " + DRAW_PROBLEM.format(id="chain")
     assert re.sub(r"seed \d+", "seed 0", " ".join(err.split())) == expected
+    assert max(len(line) for line in err.splitlines()) <= 80
 
 
 def test_the_budget_counts_every_redraw_of_a_require(tmp_path: Path) -> None:
