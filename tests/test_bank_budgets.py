@@ -23,8 +23,8 @@ from xentcli.quiz.bank import check_banks, load_banks
 from xentcli.quiz.budget import CHECK_STEPS, DRAW_STEPS, Budget, BudgetExceeded
 
 DRAW_PROBLEM = (
-    "question '{id}': one draw needs more than 300,000 steps of work, the limit "
-    "(seed 0); use fewer or smaller lets, or a require that holds more often"
+    "question '{id}': one draw (seed 0) needs more than 300,000 steps of work, the most a "
+    "draw may take; use fewer or smaller lets, or a require that holds more often"
 )
 
 
@@ -139,7 +139,7 @@ def test_the_budget_counts_every_redraw_of_a_require(tmp_path: Path) -> None:
     # Each try is cheap (a 100-element softmax); 200 tries of 20 lets are not.
     question = _chain(tmp_path, "redraw", 20, size=100)
     bank = load_banks([question])
-    with pytest.raises(BankError, match="one draw needs more than 300,000 steps"):
+    with pytest.raises(BankError, match=r"one draw \(seed 0\) needs more than 300,000 steps"):
         bank.question("redraw").instantiate(0)
     # The same lets with a require that holds: one try, well within the budget.
     holds = load_banks([_chain(tmp_path, "redraw", 20, size=100, require="< 2")]).question(
@@ -155,7 +155,7 @@ def test_a_check_past_its_own_budget_names_it(tmp_path: Path,
     _, problems = check_banks([tmp_path / "slow.yaml"])
     assert [str(p) for p in problems] == [
         f"{tmp_path / 'slow.yaml'}:5: question 'slow': its draws need more than 20,000 steps "
-        "of work, the limit for checking one question (seed 2)"
+        "of work, the most bank check gives one question (seed 2)"
     ]
 
 

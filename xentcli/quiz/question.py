@@ -355,11 +355,12 @@ class Question:
         """The problem of a draw (or a check) that went past its budget."""
         limit = f"{exc.budget.limit:,}"
         if exc.budget.what == "draw":
-            reason = (f"one draw needs more than {limit} steps of work, the limit (seed "
-                      f"{seed}); use fewer or smaller lets, or a require that holds more often")
+            reason = (f"one draw (seed {seed}) needs more than {limit} steps of work, the "
+                      "most a draw may take; use fewer or smaller lets, or a require that "
+                      "holds more often")
         else:
-            reason = (f"its draws need more than {limit} steps of work, the limit for "
-                      f"checking one question (seed {seed})")
+            reason = (f"its draws need more than {limit} steps of work, the most bank check "
+                      f"gives one question (seed {seed})")
         return _DrawFailure(Problem(self.file, self.line, f"'{self.id}'", reason))
 
     def _instantiate(self, seed: int) -> Instance:
