@@ -67,7 +67,15 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
                             soft_wrap=True)
     if seeded and not review:
         return progress.recorder(), RandomPlanner()
-    return progress.recorder(), SpacedPlanner(progress.reviews)
+    from xentcli.quiz.plan import states_until
+
+    # With an interview date (`xent plan`), the waits are fitted into the days left.
+    states = states_until(progress.reviews, progress.exam_date)
+    if states is not None and review and progress.exam_date is not None:
+        from xentcli.cli.plan import plan_note
+
+        err_console().print(plan_note(progress.exam_date))
+    return progress.recorder(), SpacedPlanner(progress.reviews, states=states)
 
 
 DEFAULT_COUNT = 5

@@ -17,8 +17,10 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from xentcli.quiz.schedule import ProgressSummary
-    from xentcli.quiz.store import Store
+    from xentcli.quiz.plan import StudyPlan
+    from xentcli.quiz.schedule import CardState, ProgressSummary, Review
+    from xentcli.quiz.store import DrillProgress, Store
+    from xentcli.quiz.store_interviews import InterviewRow
 
 _EXPORT_FORMATS = (".csv", ".json")
 _LEVELS = "▁▂▃▄▅▆▇█"
@@ -233,6 +235,7 @@ def stats(
     from xentcli.cli.files import check_new_file
     from xentcli.quiz.schedule import summarize
     from xentcli.quiz.store import default_path, open_store
+    from xentcli.quiz.store_interviews import read_exam_date, read_interviews
 
     if export is not None:
         check_new_file(export, "--export", _EXPORT_FORMATS, force=force)
@@ -253,17 +256,78 @@ def stats(
         tz = now.astimezone().tzinfo or timezone.utc
         reviews = store.reviews() if store is not None else []
         sessions = store.session_count() if store is not None else 0
+        interviews = read_interviews(store) if store is not None else []
+        exam = read_exam_date(store) if store is not None else None
+        drills = _drill_progress(store)
     finally:
         if store is not None:
             store.close()
-    summary = summarize(reviews, now=now, tz=tz)
+    summary = summarize(reviews, now=now, tz=tz, states=_plan_states(reviews, exam, now, tz))
+    plan = _study_plan(reviews, exam, interviews, now)
     if json_output:
         report = _summary_json(summary, path, sessions)
+        report.update(_interviews_json(interviews, plan))
+        report["drills"] = _drills_json(drills)
         sys.stdout.write(json.dumps(report, ensure_ascii=False, allow_nan=False) + "\n")
     elif not summary.answered:
         out_console().print("No progress yet: answers are saved as you take [bold]xent quiz[/].")
+        _render_drills(out_console(), drills)
+        _render_plan_and_interviews(out_console(), interviews, plan, today=now.astimezone(tz))
     else:
         _render(out_console(), summary, sessions, path, tz)
+        _render_drills(out_console(), drills)
+        _render_plan_and_interviews(out_console(), interviews, plan, today=now.astimezone(tz))
+
+
+# ------------------------------------------------------------- coding drills
+# `xent drill check` results (their own table); kept apart from the quiz's summary.
+
+
+def _drill_progress(store: Store | None) -> list[DrillProgress]:
+    from xentcli.quiz.store import drill_progress
+
+    return drill_progress(store) if store is not None else []
+
+
+def _shipped_drill_count() -> int:
+    from xentcli.drill.tasks import drills_dir
+
+    try:
+        return len(list(drills_dir().glob("*.yaml")))
+    except Exception:  # a missing folder is `xent drill`'s error to report, not stats'
+        return 0
+
+
+def _drills_json(drills: list[DrillProgress]) -> dict[str, Any]:
+    return {
+        "passed": sum(d.passed for d in drills),
+        "total": _shipped_drill_count(),
+        "attempts": sum(d.attempts for d in drills),
+        "by_drill": {
+            d.drill: {"attempts": d.attempts, "passes": d.passes, "passed": d.passed,
+                      "last_attempt": _iso(d.last_attempt)}
+            for d in drills
+        },
+    }
+
+
+def _render_drills(console: Console, drills: list[DrillProgress]) -> None:
+    import textwrap
+
+    from rich.markup import escape
+
+    if not drills:
+        return
+    passed = [d.drill for d in drills if d.passed]
+    checks = sum(d.attempts for d in drills)
+    console.print(
+        f"Coding drills: {len(passed)} of {_shipped_drill_count()} passed, in {checks} "
+        f"check{'' if checks == 1 else 's'} ([bold]xent drill list[/])."
+    )
+    if passed:
+        for line in textwrap.wrap("Passed: " + ", ".join(passed), 78,
+                                  subsequent_indent="  ", break_on_hyphens=False):
+            console.print(escape(line), soft_wrap=True)
 
 
 def _export_and_reset(store: Store | None, path: Path, export: Path | None, reset: bool,
@@ -289,6 +353,87 @@ def _export_and_reset(store: Store | None, path: Path, export: Path | None, rese
         return
     gone = store.reset()
     out_console().print(f"Deleted {gone} recorded answer{'' if gone == 1 else 's'}.")
+
+
+# ------------------------------------------- mock interviews and the plan to a date
+
+
+def _plan_states(reviews: list[Review], exam: date | None, now: datetime,
+                 tz: tzinfo) -> dict[str, CardState] | None:
+    """With an interview date ahead, what is due follows the plan's waits."""
+    from xentcli.quiz.plan import states_until
+
+    return states_until(reviews, exam, now=now, tz=tz)
+
+
+def _study_plan(reviews: list[Review], exam: date | None, interviews: list[InterviewRow],
+                now: datetime) -> StudyPlan | None:
+    if exam is None:
+        return None
+    from xentcli.cli.plan import make_plan
+
+    return make_plan(reviews, exam, [row.started_at for row in interviews], now=now)
+
+
+def _interviews_json(interviews: list[InterviewRow], plan: StudyPlan | None) -> dict[str, Any]:
+    from xentcli.cli.plan import plan_json
+    from xentcli.quiz.interview import verdict
+
+    return {
+        "interviews": [
+            {
+                "started_at": _iso(row.started_at),
+                "minutes": row.minutes,
+                "planned": row.planned,
+                "asked": row.asked,
+                "correct": row.correct,
+                "timed_out": row.timed_out,
+                "finished": row.finished,
+                "readiness": row.readiness,
+                "verdict": verdict(row.readiness),
+                "topics": {
+                    topic: item.get("readiness")
+                    for topic, item in dict(row.report.get("readiness") or {}).items()
+                    if isinstance(item, dict)
+                },
+            }
+            for row in interviews
+        ],
+        "plan": None if plan is None else plan_json(plan),
+    }
+
+
+def readiness_line(readiness: list[float]) -> str:
+    """The readiness of each interview, oldest first, as bars on a 0-100% scale.
+
+    >>> readiness_line([0.0, 0.5, 1.0])
+    '▁▅█'
+    """
+    return "".join(_LEVELS[min(len(_LEVELS) - 1, int(r * len(_LEVELS)))] for r in readiness)
+
+
+def _render_plan_and_interviews(console: Console, interviews: list[InterviewRow],
+                                plan: StudyPlan | None, today: datetime) -> None:
+    from xentcli.quiz.interview import verdict
+
+    if interviews:
+        last = interviews[-1]
+        shown = interviews[-20:]
+        trend = readiness_line([row.readiness for row in shown])
+        first = round(100 * shown[0].readiness)
+        console.print()
+        console.print(
+            f"Mock interviews: [bold]{len(interviews)}[/]. Readiness {trend} "
+            + (f"{first}% to " if len(shown) > 1 else "")
+            + f"{round(100 * last.readiness)}% ({verdict(last.readiness)}); last "
+            f"{_ago(last.started_at, today.date(), today.tzinfo or timezone.utc)}, "
+            f"{last.correct} of {last.asked} right."
+        )
+    if plan is not None:
+        from xentcli.cli.plan import render_plan
+
+        console.print()
+        render_plan(console, plan)
 
 
 def register(app: typer.Typer) -> None:
