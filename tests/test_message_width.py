@@ -54,3 +54,10 @@ def test_a_90_kilobyte_row_in_an_error_prints_two_short_lines() -> None:
         "Error: P: empty row in '0.5,0.5;;0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.…': two\n"
         "       semicolons in a row?\n"
     )
+
+
+def test_the_text_between_two_quoted_values_is_never_cut() -> None:
+    printed = wrap_error("Invalid value for '--date': 2026-11-26 has passed; give today or a "
+                         "later day. See 'xent plan --help'.")
+    assert printed == ("Error: Invalid value for '--date': 2026-11-26 has passed; give today "
+                       "or a later\n       day. See 'xent plan --help'.\n")

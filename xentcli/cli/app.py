@@ -31,8 +31,9 @@ WIDTH = 80
 QUOTE_LIMIT = 40
 #: Longest message, in characters, before its middle is left out.
 MESSAGE_LIMIT = 400
-_SHORT_QUOTED = re.compile(rf"'[^'\s][^']{{0,{QUOTE_LIMIT}}}'")
-_QUOTED = re.compile(f"'([^']{{{QUOTE_LIMIT + 1},}})'|\"([^\"]{{{QUOTE_LIMIT + 1},}})\"")
+# Quotes pair up from the left ('a' ... 'b' is two quoted values, never one),
+# and an apostrophe inside a word (can't) opens and closes nothing.
+_QUOTED = re.compile(r"""(?<!\w)'([^']*)'(?!\w)|(?<!\w)"([^"]*)"(?!\w)""")
 
 
 def _one_line(text: str) -> str:
@@ -42,7 +43,13 @@ def _one_line(text: str) -> str:
 def _cut(match: re.Match[str]) -> str:
     quote = "'" if match.group(1) is not None else '"'
     value = match.group(1) if match.group(1) is not None else match.group(2)
+    if len(value) <= QUOTE_LIMIT:
+        return match.group(0)
     return f"{quote}{value[: QUOTE_LIMIT - 1]}…{quote}"
+
+
+def _unbreakable(match: re.Match[str]) -> str:
+    return match.group(0).replace(" ", "\xa0")
 
 
 def shorten(message: str) -> str:
@@ -72,7 +79,7 @@ def wrap_error(message: str, prefix: str = "Error: ") -> str:
 
     # A short quoted value ('xent bank check --help') stays on one line: its
     # spaces are made unbreakable while the text is wrapped.
-    text = _SHORT_QUOTED.sub(lambda m: m.group(0).replace(" ", "\xa0"), shorten(message))
+    text = _QUOTED.sub(_unbreakable, shorten(message))
     lines = textwrap.wrap(text, WIDTH, initial_indent=prefix,
                           subsequent_indent=" " * len(prefix), break_on_hyphens=False)
     return "\n".join(lines or [prefix.rstrip()]).replace("\xa0", " ") + "\n"
