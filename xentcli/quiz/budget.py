@@ -31,7 +31,7 @@ __all__ = [
 
 #: Steps one draw may take: lets, requires, answer, mistakes and every text,
 #: over all the redraws a ``require`` asks for. The shipped banks' costliest
-#: draw takes under 1/100 of this (benchmarks/bank_budget.py measures it).
+#: draw takes about 1/90 of this (benchmarks/bank_budget.py measures it).
 DRAW_STEPS = 300_000
 #: Steps ``xent bank check`` may spend on one question over all its seeds.
 CHECK_STEPS = 2_000_000
