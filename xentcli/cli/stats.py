@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from xentcli.quiz.store import Store
 
 _EXPORT_FORMATS = (".csv", ".json")
+#: ``--export -`` writes the JSON history to standard output.
+STDOUT = "-"
 _LEVELS = "▁▂▃▄▅▆▇█"
 
 
@@ -155,7 +157,7 @@ def _export(store: Store | None, target: Path) -> int:
 
     def write(handle: TextIO) -> None:
         nonlocal written
-        if target.suffix.lower() == ".csv":
+        if target.suffix.lower() == ".csv" and str(target) != STDOUT:
             writer = csv.writer(handle)
             writer.writerow(EXPORT_FIELDS)
             for row in rows:
@@ -169,7 +171,11 @@ def _export(store: Store | None, target: Path) -> int:
                 written += 1
             handle.write("\n]}\n" if written else "]}\n")
 
-    write_atomically(target, write)
+    if str(target) == STDOUT:
+        write(sys.stdout)
+        sys.stdout.flush()
+    else:
+        write_atomically(target, write)
     return written
 
 
@@ -202,7 +208,8 @@ def stats(
     export: Annotated[
         Path | None,
         typer.Option("--export", metavar="PATH",
-                     help="Write every recorded answer to PATH (.csv or .json)."),
+                     help="Write every recorded answer to PATH (.csv or .json; "
+                          "- writes JSON to standard output)."),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Let --export replace an existing PATH.")
@@ -234,7 +241,7 @@ def stats(
     from xentcli.quiz.schedule import summarize
     from xentcli.quiz.store import default_path, open_store
 
-    if export is not None:
+    if export is not None and str(export) != STDOUT:
         check_new_file(export, "--export", _EXPORT_FORMATS, force=force)
     elif force:
         raise typer.BadParameter("only goes with --export", param_hint="'--force'")
@@ -276,7 +283,8 @@ def _export_and_reset(store: Store | None, path: Path, export: Path | None, rese
     if export is not None:
         written = _export(store, export)
         what = "answer" if written == 1 else "answers"
-        err.print(f"Wrote {written} {what} to {escape(str(export))}.", soft_wrap=True)
+        where = "standard output" if str(export) == STDOUT else escape(str(export))
+        err.print(f"Wrote {written} {what} to {where}.", soft_wrap=True)
     if not reset:
         return
     count = 0 if store is None else store.count()
