@@ -33,7 +33,6 @@ from xentcli.quiz.question import (
     Question,
 )
 from xentcli.quiz.reader import ID_PATTERN, QuestionReader
-from xentcli.quiz.yamlload import YamlProblem, load_yaml
 
 __all__ = [
     "CHECK_SEEDS",
@@ -161,8 +160,8 @@ class _Unreadable(Exception):
     """A bank path that is not a regular file of a sensible size; the reason."""
 
 
-def _read_bounded(path: Path) -> str:
-    """The text of a bank file, read once from the opened file.
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a bank file, read once from the opened file.
 
     What the open file *is* decides, not its name or ``st_size``: a named pipe
     would block every command that reads banks, and a link to /dev/zero reports
@@ -191,7 +190,26 @@ def _read_bounded(path: Path) -> str:
             raise _Unreadable(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
     finally:
         os.close(fd)
-    return b"".join(chunks).decode("utf-8")
+    return b"".join(chunks)
+
+
+def _parse(content: bytes) -> object:
+    """What the YAML parser makes of a bank file, from the cache when it holds it.
+
+    Raises:
+        UnicodeDecodeError: the file is not UTF-8.
+        YamlProblem: as :func:`~xentcli.quiz.yamlload.load_yaml`.
+    """
+    from xentcli.quiz import bankcache
+
+    key = bankcache.entry_key(content)
+    data = bankcache.load_entry(key)
+    if data is None:
+        from xentcli.quiz.yamlload import load_yaml
+
+        data = load_yaml(content.decode("utf-8"))
+        bankcache.store_entry(key, data)
+    return data
 
 
 # ------------------------------------------------------------------------- reading
@@ -203,19 +221,21 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topi
     def report(line: int | None, reason: str) -> None:
         problems.append(Problem(file, line, None, reason))
 
+    from xentcli.quiz.linedata import YamlProblem
+
     try:
-        text = _read_bounded(path)
+        content = _read_bounded(path)
     except _Unreadable as exc:
         report(None, str(exc))
-        return None
-    except UnicodeDecodeError:
-        report(None, "the file is not UTF-8 text")
         return None
     except OSError as exc:
         report(None, f"cannot read the file: {exc.strerror or exc}")
         return None
     try:
-        data = load_yaml(text)
+        data = _parse(content)
+    except UnicodeDecodeError:
+        report(None, "the file is not UTF-8 text")
+        return None
     except YamlProblem as exc:
         report(exc.line, exc.reason)
         return None
