@@ -84,8 +84,8 @@ def check_banks(
     ] = None,
     json_output: Annotated[
         bool,
-        typer.Option("--json", help='Print {"problems": [{file, line, question, reason}...], '
-                     '"count": N} instead of lines.'),
+        typer.Option("--json", help="Print one JSON object instead: the problems (file, "
+                     "line, question, reason) and their count."),
     ] = False,
 ) -> None:
     """Validate banks: structure, kinds, answers, ids, params, and every formula and

@@ -33,6 +33,8 @@ from xentcli.quiz.question import (
     Question,
 )
 from xentcli.quiz.reader import ID_PATTERN, QuestionReader
+from xentcli.quiz.shipped import _find_shipped as _find_shipped  # re-exported for tests
+from xentcli.quiz.shipped import shipped_bank_dir
 
 __all__ = [
     "CHECK_SEEDS",
@@ -100,23 +102,6 @@ class Bank:
 
 
 # ------------------------------------------------------------------------- finding
-
-
-def shipped_bank_dir() -> Path:
-    """The folder of the banks shipped with xent.
-
-    In an installed wheel it is ``xentcli/questions`` (the build copies the
-    repository's top-level ``questions/`` there); in a source checkout or an
-    editable install it is ``<repo>/questions``.
-    """
-    return _find_shipped(Path(__file__).resolve().parent.parent)
-
-
-def _find_shipped(package: Path) -> Path:
-    for candidate in (package / "questions", package.parent / "questions"):
-        if candidate.is_dir():
-            return candidate
-    raise BankError(f"the shipped question banks are missing (looked in {package / 'questions'})")
 
 
 def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Problem]]:

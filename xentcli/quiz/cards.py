@@ -81,7 +81,7 @@ class Card:
 
 def cards_dir() -> Path:
     """The folder of the shipped cards: ``cards/`` inside the shipped banks' folder."""
-    from xentcli.quiz.bank import shipped_bank_dir
+    from xentcli.quiz.shipped import shipped_bank_dir
 
     return shipped_bank_dir() / "cards"
 
