@@ -178,8 +178,9 @@ def _read_bounded(path: Path) -> bytes:
     return b"".join(chunks)
 
 
-def _parse(content: bytes) -> object:
-    """What the YAML parser makes of a bank file, from the cache when it holds it.
+def _parse(content: bytes, write_cache: bool) -> object:
+    """What the YAML parser makes of a bank file, from the cache when it holds it
+    (and into the cache when it did not and ``write_cache``).
 
     Raises:
         UnicodeDecodeError: the file is not UTF-8.
@@ -193,14 +194,16 @@ def _parse(content: bytes) -> object:
         from xentcli.quiz.yamlload import load_yaml
 
         data = load_yaml(content.decode("utf-8"))
-        bankcache.store_entry(key, data)
+        if write_cache:
+            bankcache.store_entry(key, data)
     return data
 
 
 # ------------------------------------------------------------------------- reading
 
 
-def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topic | None:
+def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
+               write_cache: bool = True) -> Topic | None:
     file = _display(path)
 
     def report(line: int | None, reason: str) -> None:
@@ -217,7 +220,7 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topi
         report(None, f"cannot read the file: {exc.strerror or exc}")
         return None
     try:
-        data = _parse(content)
+        data = _parse(content, write_cache)
     except UnicodeDecodeError:
         report(None, "the file is not UTF-8 text")
         return None
@@ -271,16 +274,21 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topi
     )
 
 
-def read_banks(paths: Sequence[Path] | None = None) -> tuple[Bank, list[Problem]]:
+def read_banks(
+    paths: Sequence[Path] | None = None, *, write_cache: bool = True
+) -> tuple[Bank, list[Problem]]:
     """Read and check banks without drawing: every problem found, and what loaded.
 
-    ``paths`` are files or folders; None means the shipped banks.
+    ``paths`` are files or folders; None means the shipped banks. The parsed
+    files come from the bank cache (:mod:`xentcli.quiz.bankcache`) when it holds
+    them; ``write_cache=False`` leaves the cache as it is (``--no-save`` writes
+    nothing at all).
     """
     files, problems = bank_files(paths)
     topics: dict[str, Topic] = {}
     ids: dict[str, str] = {}  # question id -> "file:line" where it first appeared
     for path in files:
-        topic = _read_file(path, problems, ids)
+        topic = _read_file(path, problems, ids, write_cache)
         if topic is None:
             continue
         if topic.id in topics:
@@ -291,13 +299,15 @@ def read_banks(paths: Sequence[Path] | None = None) -> tuple[Bank, list[Problem]
     return Bank(topics), problems
 
 
-def load_banks(paths: Sequence[Path] | None = None) -> Bank:
+def load_banks(paths: Sequence[Path] | None = None, *, write_cache: bool = True) -> Bank:
     """Load banks for a quiz, refusing them if anything is wrong.
+
+    ``write_cache`` as for :func:`read_banks`.
 
     Raises:
         BankError: the first problem, and how many more there are.
     """
-    bank, problems = read_banks(paths)
+    bank, problems = read_banks(paths, write_cache=write_cache)
     if problems:
         more = len(problems) - 1
         check = "xent bank check"
