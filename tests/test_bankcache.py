@@ -176,3 +176,51 @@ def test_reading_the_shipped_banks_twice_is_the_same() -> None:
     assert len(_entries()) == len(list(shipped_bank_dir().glob("*.yaml")))
     assert read_banks() == first
     assert banks.load_banks().questions == first[0].questions
+
+
+# ------------------------------------------------------------------------ cards
+
+
+def _card_entry() -> Path:
+    (entry,) = sorted(bankcache.cache_dir().glob("card-*.json"))
+    return entry
+
+
+def test_a_card_is_rendered_once_then_read_from_the_cache(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from xentcli.quiz import template
+    from xentcli.quiz.cards import load_card
+
+    card = load_card("entropy")
+    text = card.render()
+    assert "{" not in text and json.loads(_card_entry().read_text())["text"] == text
+
+    def no_render(*args: Any) -> str:
+        raise AssertionError("rendered again although the cache holds the card")
+
+    monkeypatch.setattr(template, "render", no_render)
+    assert card.render() == text
+
+
+@pytest.mark.parametrize("damage", [
+    lambda entry: {**entry, "key": "0" * 64},                    # another key
+    lambda entry: {**entry, "text": entry["text"] + "\x1b[2J"},  # an escape code
+    lambda entry: {"key": entry["key"]},                          # no text
+])
+def test_a_card_entry_that_is_not_sound_is_rendered_again(damage: Any) -> None:
+    from xentcli.quiz.cards import load_card
+
+    card = load_card("kl")
+    text = card.render()
+    good = json.loads(_card_entry().read_text())
+    _card_entry().write_text(json.dumps(damage(good)))
+    assert card.render() == text
+    assert json.loads(_card_entry().read_text()) == good
+
+
+def test_the_card_key_covers_the_text_and_the_code_that_computes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    key = bankcache.card_key("H = {entropy([0.5, 0.5])}")
+    assert key != bankcache.card_key("H = {entropy([0.25, 0.75])}")
+    monkeypatch.setattr(bankcache, "_RENDER_SOURCE", b"other code")
+    assert bankcache.card_key("H = {entropy([0.5, 0.5])}") != key

@@ -52,15 +52,19 @@ def test_help_loads_no_numpy(args: tuple[str, ...]) -> None:
 
 def test_a_quiz_with_the_bank_cache_filled_loads_no_yaml() -> None:
     quiz = ("quiz", "-n", "1", "--no-save", "--seed", "1")
-    assert "yaml" in _loaded(*quiz)  # the first run parses the banks and fills the cache
+    assert "yaml" in _loaded(*quiz)  # the banks are parsed...
+    assert "yaml" in _loaded(*quiz)  # ...and again: --no-save does not fill the cache
+    assert "yaml" in _loaded("bank", "list")  # this does
     loaded = _loaded(*quiz)
     assert "yaml" not in loaded
     assert "xentcli.quiz.question" in loaded  # it did read the banks
 
 
 def test_learn_loads_neither_the_banks_nor_the_store() -> None:
-    # A card evaluates its numbers with the core (numpy) and renders with Rich.
+    # A card evaluates its numbers with the core (numpy) and renders with Rich;
+    # shown again, its numbers come from the cache.
     assert _loaded("learn", "entropy") == ["numpy", "rich"]
+    assert _loaded("learn", "entropy") == ["rich"]
     assert _loaded("learn") == ["rich"]
 
 

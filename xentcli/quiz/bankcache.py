@@ -1,4 +1,5 @@
-"""A cache of parsed bank files, so that a quiz starts without the YAML parser.
+"""A cache of parsed bank files, so that a quiz starts without the YAML parser,
+and of rendered concept cards, so that ``xent learn`` starts without numpy.
 
 What is cached is the parser's output only: the plain data of one bank file
 with the line of every mapping key and list item (:class:`LineDict` /
@@ -13,6 +14,11 @@ and :data:`FORMAT`. It is used only when the key inside matches; an entry that
 is unreadable, damaged or of another shape is ignored and written again.
 Entries are written atomically (a temporary file, then a rename), and a cache
 that cannot be written is simply not used.
+
+A card's entry is its Markdown with the numbers filled in (plain text), keyed
+by the card's text, xent's version and the source of everything that computes
+those numbers (the template and formula modules and the numeric core); text
+with control characters in it is not used.
 
 The folder is ``$XENT_HOME/cache`` when ``XENT_HOME`` is set, else the user
 cache folder (platformdirs).
@@ -30,7 +36,17 @@ from typing import Any
 from xentcli import __version__
 from xentcli.quiz.linedata import LineDict, LineList
 
-__all__ = ["FORMAT", "MAX_ENTRIES", "cache_dir", "entry_key", "load_entry", "store_entry"]
+__all__ = [
+    "FORMAT",
+    "MAX_ENTRIES",
+    "cache_dir",
+    "card_key",
+    "entry_key",
+    "load_card_text",
+    "load_entry",
+    "store_card_text",
+    "store_entry",
+]
 
 #: Bumped whenever the encoding below changes.
 FORMAT = 1
@@ -71,8 +87,54 @@ def entry_key(content: bytes) -> str:
     return digest.hexdigest()
 
 
-def _entry_path(key: str) -> Path:
-    return cache_dir() / f"bank-{key[:32]}.json"
+def _entry_path(key: str, kind: str = "bank") -> Path:
+    return cache_dir() / f"{kind}-{key[:32]}.json"
+
+
+_RENDER_SOURCE: bytes | None = None
+
+
+def _render_source() -> bytes:
+    global _RENDER_SOURCE
+    if _RENDER_SOURCE is None:
+        package = Path(__file__).resolve().parent.parent
+        files = [package / "quiz" / name for name in ("template.py", "expr.py", "functions.py")]
+        files += sorted((package / "core").glob("*.py"))
+        try:
+            _RENDER_SOURCE = b"".join(path.read_bytes() for path in files)
+        except OSError:
+            _RENDER_SOURCE = b""
+    return _RENDER_SOURCE
+
+
+def card_key(text: str) -> str:
+    """The key of a card's rendered text: a SHA-256 of what the numbers depend on."""
+    digest = hashlib.sha256()
+    for part in (f"xent-card-cache {FORMAT} {__version__}".encode(), _render_source(),
+                 text.encode("utf-8")):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def load_card_text(key: str) -> str | None:
+    """A card's rendered text for ``key``, or None when there is no sound entry."""
+    try:
+        with open(_entry_path(key, "card"), "rb") as handle:
+            entry = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not (isinstance(entry, dict) and entry.keys() == {"key", "text"}
+            and entry["key"] == key and isinstance(entry["text"], str)):
+        return None
+    text: str = entry["text"]
+    return None if _CONTROL.search(text) else text
+
+
+def store_card_text(key: str, text: str) -> None:
+    """Cache a card's rendered text under ``key``; best effort."""
+    _write(_entry_path(key, "card"), json.dumps({"key": key, "text": text},
+                                                ensure_ascii=False))
 
 
 # ------------------------------------------------------------------------ encoding
@@ -160,16 +222,21 @@ def store_entry(key: str, data: Any) -> None:
                           separators=(",", ":"))
     except (_NotPlain, ValueError, RecursionError):
         return
+    _write(_entry_path(key), text)
+
+
+def _write(target: Path, text: str) -> None:
+    """Write an entry atomically (a temporary file, then a rename); never raise."""
     import tempfile
 
-    folder = cache_dir()
+    folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".bank-", suffix=".tmp", dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
-            os.replace(temp, _entry_path(key))
+            os.replace(temp, target)
         except BaseException:
             os.unlink(temp)
             raise
@@ -179,7 +246,7 @@ def store_entry(key: str, data: Any) -> None:
 
 
 def _prune(folder: Path) -> None:
-    entries = [path for path in folder.glob("bank-*.json") if path.is_file()]
+    entries = [path for path in folder.glob("*-*.json") if path.is_file()]
     if len(entries) <= MAX_ENTRIES:
         return
     entries.sort(key=lambda path: path.stat().st_mtime)
