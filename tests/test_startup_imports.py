@@ -68,8 +68,10 @@ def test_learn_loads_neither_the_banks_nor_the_store() -> None:
     assert _loaded("learn") == ["rich"]
 
 
-def test_stats_loads_no_numpy_and_no_banks() -> None:
-    assert _loaded("stats") == ["rich", "sqlite3"]
+def test_stats_loads_no_numpy_and_no_yaml() -> None:
+    loaded = _loaded("stats")
+    assert "numpy" not in loaded and "yaml" not in loaded
+    assert "sqlite3" in loaded
 
 
 def test_quiet_calc_loads_numpy_but_not_rich_or_pydantic() -> None:
@@ -85,11 +87,28 @@ def test_human_view_loads_rich_not_pydantic() -> None:
     assert _loaded("calc", "kl", "0.5,0.5", "0.25,0.75") == ["numpy", "rich"]
 
 
+def test_help_of_the_wave_two_commands_loads_nothing_heavy() -> None:
+    for args in (("export", "anki", "--help"), ("interview", "--help"), ("plan", "--help")):
+        assert _loaded(*args) == [], args
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(["export", "anki", "--help"]),
+         json.dumps(["genanki"])],
+        capture_output=True, text=True,
+    )
+    assert probe.stderr.rsplit("\nLOADED ", 1)[1] == "[]"
+
+
 @pytest.mark.parametrize("args", [
     ("learn", "entropy"), ("learn",), ("stats",), ("bank", "list"), ("bank", "check"),
     ("plot", "entropy"), ("quiz", "-n", "1", "--no-save", "-t", "entropy", "--seed", "1"),
+    ("plan",), ("interview", "--no-save", "--seed", "1", "-m", "1"),
 ])
 def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
     # Typer would import pydantic to coerce these commands' options; it costs more
     # start-up time than numpy (xentcli/cli/coercion.py gives them a plain converter).
     assert "pydantic" not in _loaded(*args)
+
+
+@pytest.mark.parametrize("args", [("drill", "--help"), ("drill", "check", "--help")])
+def test_drill_help_loads_nothing_heavy(args: tuple[str, ...]) -> None:
+    assert _loaded(*args) == []

@@ -247,6 +247,15 @@ def test_export_to_dash_writes_json_to_stdout(tmp_path: Path,
     assert not (tmp_path / "-").exists()  # no file called "-"
 
 
+def test_export_to_dash_refuses_json_and_takes_force() -> None:
+    result = _stats("--export", "-", "--json")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("Error: Invalid value for '--export': '-' cannot go with --json. "
+                             "See 'xent stats --help'.\n")
+    result = _stats("--export", "-", "--force")  # nothing to replace: harmless
+    assert (result.exit_code, result.stdout) == (0, '{"answers": []}\n')
+
+
 def test_export_to_dash_of_no_progress(tmp_path: Path) -> None:
     result = _stats("--export", "-")
     assert (result.exit_code, result.stdout) == (0, '{"answers": []}\n')

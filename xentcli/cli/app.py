@@ -179,16 +179,22 @@ def root(
 
 #: The top-level commands, in the order help lists them; each is declared by the
 #: module of the same name in xentcli/cli/, through its ``register(app)``.
-COMMANDS = ("calc", "quiz", "bank", "stats", "plot", "learn")
+COMMANDS = (
+    "calc", "quiz", "interview", "bank", "stats", "plan", "plot", "learn", "drill", "export",
+)
 
 # One line each for `xent --help` (the docstrings' first sentences get cut at 45 columns).
 SUMMARIES = {
     "calc": "Entropy, cross-entropy, KL, BCE, focal loss, softmax, gradients.",
     "quiz": "Practice interview questions on cross-entropy, graded on the spot.",
+    "interview": "A timed mock interview with a readiness report.",
     "bank": "List and check the question banks of `xent quiz`.",
     "stats": "Your progress per topic, what is due for review, your streak.",
     "plot": "Draw the curves behind cross-entropy in the terminal.",
     "learn": "One-minute concept cards, one per quiz topic.",
+    "plan": "A plan to your interview date: what to review today.",
+    "export": "Export the questions and concept cards for Anki or as CSV.",
+    "drill": "Coding drills: implement the losses in numpy, graded strictly.",
 }
 
 
