@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from messages import wrapped
@@ -77,6 +79,49 @@ def test_check_reports_every_problem_with_file_line_and_id() -> None:
         "entries\n"
         "Found 9 problems.\n"
     )
+
+
+def _strict_json(text: str) -> Any:
+    def refuse(name: str) -> None:
+        raise ValueError(f"not strict JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_check_json_lists_every_problem_and_a_count() -> None:
+    result = _bank("check", "--json", "bad")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.endswith("}\n") and result.stdout.count("\n") == 1
+    report = _strict_json(result.stdout)
+    assert list(report) == ["problems", "count"]
+    assert report["count"] == 9
+    assert report["problems"][:4] == [
+        {"file": "bad/broken.yaml", "line": 5, "question": "broken-unknown-key",
+         "reason": "missing 'answer'"},
+        {"file": "bad/broken.yaml", "line": 8, "question": "broken-unknown-key",
+         "reason": "unknown key 'anwser'"},
+        {"file": "bad/broken.yaml", "line": 11, "question": "broken-kind",
+         "reason": "unknown kind 'essay' (use numeric, choice or open)"},
+        {"file": "bad/broken.yaml", "line": 13, "question": "#3", "reason": "missing 'id'"},
+    ]
+    assert report["problems"][-1] == {
+        "file": "bad/other.yaml", "line": 9, "question": "broken-name",
+        "reason": "key_points must be a list of 2 to 6 entries"}
+
+
+def test_check_json_of_valid_banks_is_an_empty_list() -> None:
+    result = _bank("check", "--json", "good", "single")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == '{"problems": [], "count": 0}\n'
+
+
+def test_check_json_gives_null_where_there_is_no_line_or_question(tmp_path: Path) -> None:
+    (tmp_path / "latin.yaml").write_bytes(b"topic: caf\xe9\n")
+    result = _bank("check", "--json", str(tmp_path / "latin.yaml"))
+    assert result.exit_code == 1
+    assert _strict_json(result.stdout) == {"problems": [
+        {"file": str(tmp_path / "latin.yaml"), "line": None, "question": None,
+         "reason": "the file is not UTF-8 text"}], "count": 1}
 
 
 def test_check_refuses_a_missing_path() -> None:

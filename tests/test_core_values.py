@@ -155,6 +155,21 @@ def test_masked_logits() -> None:
     assert logsumexp([-math.inf, -math.inf]) == -math.inf
 
 
+def test_masked_logits_with_soft_targets() -> None:
+    # A target of 0 on a logit of -inf adds nothing (not 0 * -inf = nan); a target
+    # above 0 there is an infinite loss. Many rows: the batch runs block by block.
+    z = np.tile([0.0, -math.inf, 0.0], (5000, 1))
+    y = np.tile([0.25, 0.0, 0.75], (5000, 1))
+    got = cross_entropy(y, z, from_logits=True, reduction="none")
+    assert got.tolist() == [math.log(2)] * 5000
+    y[4321] = [0.5, 0.25, 0.25]
+    got = cross_entropy(y, z, from_logits=True, reduction="none")
+    assert got[4321] == math.inf and np.isfinite(np.delete(got, 4321)).all()
+    # Finite logits with zero targets: the unmasked product gives exactly the same.
+    zf = np.tile([0.0, -800.0, 0.0], (5000, 1))
+    assert cross_entropy(y[:4000], zf[:4000], from_logits=True) == pytest.approx(math.log(2))
+
+
 def _softmax_by_hand(z: list[float]) -> list[float]:
     total = sum(math.exp(v) for v in z)
     return [math.exp(v) / total for v in z]

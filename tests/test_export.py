@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 import sqlite3
 import sys
 import zipfile
@@ -19,6 +20,12 @@ from xentcli.cli.app import app
 from xentcli.export.notes import reflow, variant_seed
 from xentcli.quiz.bank import load_banks
 from xentcli.quiz.cards import list_cards
+
+
+def _files(folder: Path) -> list[str]:
+    """What is in ``folder``, but the isolated XENT_HOME (where the bank cache goes)."""
+    home = Path(os.environ["XENT_HOME"])
+    return sorted(p.name for p in folder.iterdir() if p != home)
 
 
 def _export(*args: str) -> Result:
@@ -118,7 +125,7 @@ def test_an_existing_file_is_replaced_only_with_force(tmp_path: Path) -> None:
     assert deck.read_bytes() == b"keep me"
     assert _export(str(deck), "-t", "entropy", "--force").exit_code == 0
     assert zipfile.is_zipfile(deck)
-    assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]  # no temporary file left
+    assert _files(tmp_path) == ["deck.apkg"]  # no temporary file left
 
 
 def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path,
@@ -135,7 +142,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path,
     assert result.exit_code == 2
     assert result.stderr == wrapped(f"Error: cannot write {deck}: No space left on device\n")
     assert deck.read_bytes() == b"old deck"
-    assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]
+    assert _files(tmp_path) == ["deck.apkg"]
 
 
 def test_without_genanki_one_line_and_exit_2(tmp_path: Path,
@@ -184,4 +191,4 @@ def test_bad_exports_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(tmp_path)
     result = _export(*args)
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", wrapped(message))
-    assert list(tmp_path.iterdir()) == []
+    assert _files(tmp_path) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -226,6 +227,7 @@ def test_no_save_saves_nothing(clock: FakeClock) -> None:
     result = _run(clock, [(1, "quit")], "--no-save", "--seed", "4")
     assert result.exit_code == 0
     assert open_store() is None
+    assert not Path(os.environ["XENT_HOME"]).exists()  # not even the bank cache
 
 
 def test_a_limit_for_every_question(clock: FakeClock) -> None:

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-HEAVY = ("numpy", "pydantic", "rich", "yaml", "sqlite3", "plotext")
+HEAVY = ("numpy", "pydantic", "rich", "yaml", "sqlite3", "plotext", "xentcli.quiz.question")
 
 _PROBE = """
 import json, sys
@@ -38,13 +38,40 @@ def _loaded(*args: str) -> list[str]:
     return loaded
 
 
-@pytest.mark.parametrize(
-    "args", [("--help",), ("calc", "--help"), ("calc", "ce", "--help"), ("calc",)]
-)
+def _every_help() -> list[tuple[str, ...]]:
+    from xentcli.cli.app import COMMANDS
+
+    return [("--help",), ("calc", "ce", "--help"), ("calc",), ("bank", "check", "--help"),
+            *((name, "--help") for name in COMMANDS)]
+
+
+@pytest.mark.parametrize("args", _every_help())
 def test_help_loads_no_numpy(args: tuple[str, ...]) -> None:
-    loaded = _loaded(*args)
-    assert "numpy" not in loaded
-    assert "pydantic" not in loaded
+    assert _loaded(*args) == []
+
+
+def test_a_quiz_with_the_bank_cache_filled_loads_no_yaml() -> None:
+    quiz = ("quiz", "-n", "1", "--no-save", "--seed", "1")
+    assert "yaml" in _loaded(*quiz)  # the banks are parsed...
+    assert "yaml" in _loaded(*quiz)  # ...and again: --no-save does not fill the cache
+    assert "yaml" in _loaded("bank", "list")  # this does
+    loaded = _loaded(*quiz)
+    assert "yaml" not in loaded
+    assert "xentcli.quiz.question" in loaded  # it did read the banks
+
+
+def test_learn_loads_neither_the_banks_nor_the_store() -> None:
+    # A card evaluates its numbers with the core (numpy) and renders with Rich;
+    # shown again, its numbers come from the cache.
+    assert _loaded("learn", "entropy") == ["numpy", "rich"]
+    assert _loaded("learn", "entropy") == ["rich"]
+    assert _loaded("learn") == ["rich"]
+
+
+def test_stats_loads_no_numpy_and_no_yaml() -> None:
+    loaded = _loaded("stats")
+    assert "numpy" not in loaded and "yaml" not in loaded
+    assert "sqlite3" in loaded
 
 
 def test_quiet_calc_loads_numpy_but_not_rich_or_pydantic() -> None:

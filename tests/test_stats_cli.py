@@ -236,6 +236,33 @@ def test_export_json_has_the_full_history(tmp_path: Path) -> None:
     assert len(answers) == 6
 
 
+def test_export_to_dash_writes_json_to_stdout(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _three_sessions()
+    monkeypatch.chdir(tmp_path)
+    result = _stats("--export", "-")
+    assert result.exit_code == 0
+    assert result.stderr == "Wrote 6 answers to standard output.\n"
+    with open_store() as store:  # type: ignore[union-attr]
+        assert _strict_json(result.stdout) == {"answers": list(store.history())}
+    assert not (tmp_path / "-").exists()  # no file called "-"
+
+
+def test_export_to_dash_refuses_json_and_takes_force() -> None:
+    result = _stats("--export", "-", "--json")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == wrapped("Error: Invalid value for '--export': '-' cannot go with "
+                                    "--json. See 'xent stats --help'.\n")
+    result = _stats("--export", "-", "--force")  # nothing to replace: harmless
+    assert (result.exit_code, result.stdout) == (0, '{"answers": []}\n')
+
+
+def test_export_to_dash_of_no_progress(tmp_path: Path) -> None:
+    result = _stats("--export", "-")
+    assert (result.exit_code, result.stdout) == (0, '{"answers": []}\n')
+    assert result.stderr == "Wrote 0 answers to standard output.\n"
+
+
 def test_export_of_no_progress_writes_an_empty_history(tmp_path: Path) -> None:
     target = tmp_path / "none.json"
     result = _stats("--export", str(target))

@@ -82,12 +82,27 @@ def check_banks(
         typer.Argument(exists=True, show_default=False, metavar="PATH",
                        help="Bank files or folders (default: the shipped banks)."),
     ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON object instead: the problems (file, "
+                     "line, question, reason) and their count."),
+    ] = False,
 ) -> None:
     """Validate banks: structure, kinds, answers, ids, params, and every formula and
     template drawn for 20 seeds. Lists every problem and exits 1 if there is any."""
     from xentcli.quiz import bank as banks
 
     loaded, problems = banks.check_banks(paths or None)
+    if json_output:
+        import json
+
+        listing = [{"file": p.file, "line": p.line, "question": _question_id(p.question),
+                    "reason": p.reason} for p in problems]
+        report = {"problems": listing, "count": len(listing)}
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, allow_nan=False) + "\n")
+        if problems:
+            raise typer.Exit(int(ExitStatus.ERROR))
+        return
     if problems:
         # Plain lines, never wrapped: `file:line: ...` is what editors and grep expect.
         for problem in problems:
@@ -105,6 +120,14 @@ def check_banks(
         f"question{'s' if len(questions) != 1 else ''} "
         f"({kinds}), {banks.CHECK_SEEDS} draws each.\n"
     )
+
+
+def _question_id(question: str | None) -> str | None:
+    """The question as JSON names it: its id without quotes, or "#3" for the third
+    question of a file when it has no id."""
+    if question and len(question) > 1 and question[0] == question[-1] == "'":
+        return question[1:-1]
+    return question
 
 
 def register(app: typer.Typer) -> None:

@@ -428,7 +428,7 @@ def interview(
     from xentcli.quiz.records import InterviewRecorder, NullInterviewRecorder
     from xentcli.quiz.store import SaveStatus, open_progress
 
-    loaded = load_banks(bank or None)
+    loaded = load_banks(bank or None, write_cache=not no_save)
     instances = build_script(loaded, minutes=minutes, topics=topic or (), levels=level or (),
                              seed=seed)
     recorder: InterviewRecorder

@@ -450,7 +450,7 @@ def quiz(
         if clash:
             raise QuizError(f"--question picks the questions itself; leave out "
                             f"{' and '.join(clash)}")
-    loaded = load_banks(bank or None)
+    loaded = load_banks(bank or None, write_cache=not no_save)
     recorder, planner = _open_progress(no_save, review, seeded=seed is not None)
     instances = select_questions(
         loaded,

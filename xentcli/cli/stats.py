@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from xentcli.quiz.store_interviews import InterviewRow
 
 _EXPORT_FORMATS = (".csv", ".json")
+#: ``--export -`` writes the JSON history to standard output.
+STDOUT = "-"
 _LEVELS = "▁▂▃▄▅▆▇█"
 
 
@@ -159,7 +161,7 @@ def _export(store: Store | None, target: Path) -> int:
 
     def write(handle: TextIO) -> None:
         nonlocal written
-        if target.suffix.lower() == ".csv":
+        if target.suffix.lower() == ".csv" and str(target) != STDOUT:
             writer = csv.writer(handle)
             writer.writerow(EXPORT_FIELDS)
             for row in rows:
@@ -173,7 +175,11 @@ def _export(store: Store | None, target: Path) -> int:
                 written += 1
             handle.write("\n]}\n" if written else "]}\n")
 
-    write_atomically(target, write)
+    if str(target) == STDOUT:
+        write(sys.stdout)
+        sys.stdout.flush()
+    else:
+        write_atomically(target, write)
     return written
 
 
@@ -206,7 +212,8 @@ def stats(
     export: Annotated[
         Path | None,
         typer.Option("--export", metavar="PATH",
-                     help="Write every recorded answer to PATH (.csv or .json)."),
+                     help="Write every recorded answer to PATH (.csv or .json; "
+                          "- writes JSON to standard output)."),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Let --export replace an existing PATH.")
@@ -241,7 +248,10 @@ def stats(
     from xentcli.quiz.store_summary import summary as store_summary
 
     if export is not None:
-        check_new_file(export, "--export", _EXPORT_FORMATS, force=force)
+        if str(export) != STDOUT:
+            check_new_file(export, "--export", _EXPORT_FORMATS, force=force)
+        elif json_output:  # both would write to standard output
+            raise typer.BadParameter("'-' cannot go with --json", param_hint="'--export'")
     elif force:
         raise typer.BadParameter("only goes with --export", param_hint="'--force'")
     if yes and not reset:
@@ -351,7 +361,8 @@ def _export_and_reset(store: Store | None, path: Path, export: Path | None, rese
     if export is not None:
         written = _export(store, export)
         what = "answer" if written == 1 else "answers"
-        err.print(f"Wrote {written} {what} to {escape(str(export))}.", soft_wrap=True)
+        where = "standard output" if str(export) == STDOUT else escape(str(export))
+        err.print(f"Wrote {written} {what} to {where}.", soft_wrap=True)
         report.update(exported=written, export=str(export))
     if reset:
         report["deleted"] = _reset(store, path, yes, say=_silent if json_output else

@@ -21,6 +21,7 @@ from xentcli.core._blocks import (
     distribution_ok,
     log_probs,
     neg_log_prob_at,
+    plogq,
     plogx,
     run_blocks,
     scale_classes,
@@ -247,7 +248,9 @@ def cross_entropy(
         if w is not None and mass is not None:
             mass[rows] = column_sums(np.multiply(y, w[:, None], out=work))
             scale_classes(t, w)
-        per_row[rows] = 0.0 - plogx(y, t, work)
+        # From logits (unclipped), log q = z - lse: finite unless a logit is -inf.
+        plog = plogq if from_logits and clip is None else plogx
+        per_row[rows] = 0.0 - plog(y, t, work)
         if trace is not None:
             _record(trace, rows, terms=0.0 - work)
         return True

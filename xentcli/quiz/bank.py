@@ -33,7 +33,8 @@ from xentcli.quiz.question import (
     Question,
 )
 from xentcli.quiz.reader import ID_PATTERN, QuestionReader
-from xentcli.quiz.yamlload import YamlProblem, load_yaml
+from xentcli.quiz.shipped import _find_shipped as _find_shipped  # re-exported for tests
+from xentcli.quiz.shipped import shipped_bank_dir
 
 __all__ = [
     "CHECK_SEEDS",
@@ -103,23 +104,6 @@ class Bank:
 # ------------------------------------------------------------------------- finding
 
 
-def shipped_bank_dir() -> Path:
-    """The folder of the banks shipped with xent.
-
-    In an installed wheel it is ``xentcli/questions`` (the build copies the
-    repository's top-level ``questions/`` there); in a source checkout or an
-    editable install it is ``<repo>/questions``.
-    """
-    return _find_shipped(Path(__file__).resolve().parent.parent)
-
-
-def _find_shipped(package: Path) -> Path:
-    for candidate in (package / "questions", package.parent / "questions"):
-        if candidate.is_dir():
-            return candidate
-    raise BankError(f"the shipped question banks are missing (looked in {package / 'questions'})")
-
-
 def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Problem]]:
     """The YAML files to read: each file as given, each folder's ``*.yaml``/``*.yml``.
 
@@ -161,8 +145,8 @@ class _Unreadable(Exception):
     """A bank path that is not a regular file of a sensible size; the reason."""
 
 
-def _read_bounded(path: Path) -> str:
-    """The text of a bank file, read once from the opened file.
+def _read_bounded(path: Path) -> bytes:
+    """The bytes of a bank file, read once from the opened file.
 
     What the open file *is* decides, not its name or ``st_size``: a named pipe
     would block every command that reads banks, and a link to /dev/zero reports
@@ -191,31 +175,55 @@ def _read_bounded(path: Path) -> str:
             raise _Unreadable(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
     finally:
         os.close(fd)
-    return b"".join(chunks).decode("utf-8")
+    return b"".join(chunks)
+
+
+def _parse(content: bytes, write_cache: bool) -> object:
+    """What the YAML parser makes of a bank file, from the cache when it holds it
+    (and into the cache when it did not and ``write_cache``).
+
+    Raises:
+        UnicodeDecodeError: the file is not UTF-8.
+        YamlProblem: as :func:`~xentcli.quiz.yamlload.load_yaml`.
+    """
+    from xentcli.quiz import bankcache
+
+    key = bankcache.entry_key(content)
+    data = bankcache.load_entry(key)
+    if data is None:
+        from xentcli.quiz.yamlload import load_yaml
+
+        data = load_yaml(content.decode("utf-8"))
+        if write_cache:
+            bankcache.store_entry(key, data)
+    return data
 
 
 # ------------------------------------------------------------------------- reading
 
 
-def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topic | None:
+def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
+               write_cache: bool = True) -> Topic | None:
     file = _display(path)
 
     def report(line: int | None, reason: str) -> None:
         problems.append(Problem(file, line, None, reason))
 
+    from xentcli.quiz.linedata import YamlProblem
+
     try:
-        text = _read_bounded(path)
+        content = _read_bounded(path)
     except _Unreadable as exc:
         report(None, str(exc))
-        return None
-    except UnicodeDecodeError:
-        report(None, "the file is not UTF-8 text")
         return None
     except OSError as exc:
         report(None, f"cannot read the file: {exc.strerror or exc}")
         return None
     try:
-        data = load_yaml(text)
+        data = _parse(content, write_cache)
+    except UnicodeDecodeError:
+        report(None, "the file is not UTF-8 text")
+        return None
     except YamlProblem as exc:
         report(exc.line, exc.reason)
         return None
@@ -266,16 +274,21 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topi
     )
 
 
-def read_banks(paths: Sequence[Path] | None = None) -> tuple[Bank, list[Problem]]:
+def read_banks(
+    paths: Sequence[Path] | None = None, *, write_cache: bool = True
+) -> tuple[Bank, list[Problem]]:
     """Read and check banks without drawing: every problem found, and what loaded.
 
-    ``paths`` are files or folders; None means the shipped banks.
+    ``paths`` are files or folders; None means the shipped banks. The parsed
+    files come from the bank cache (:mod:`xentcli.quiz.bankcache`) when it holds
+    them; ``write_cache=False`` leaves the cache as it is (``--no-save`` writes
+    nothing at all).
     """
     files, problems = bank_files(paths)
     topics: dict[str, Topic] = {}
     ids: dict[str, str] = {}  # question id -> "file:line" where it first appeared
     for path in files:
-        topic = _read_file(path, problems, ids)
+        topic = _read_file(path, problems, ids, write_cache)
         if topic is None:
             continue
         if topic.id in topics:
@@ -286,13 +299,15 @@ def read_banks(paths: Sequence[Path] | None = None) -> tuple[Bank, list[Problem]
     return Bank(topics), problems
 
 
-def load_banks(paths: Sequence[Path] | None = None) -> Bank:
+def load_banks(paths: Sequence[Path] | None = None, *, write_cache: bool = True) -> Bank:
     """Load banks for a quiz, refusing them if anything is wrong.
+
+    ``write_cache`` as for :func:`read_banks`.
 
     Raises:
         BankError: the first problem, and how many more there are.
     """
-    bank, problems = read_banks(paths)
+    bank, problems = read_banks(paths, write_cache=write_cache)
     if problems:
         more = len(problems) - 1
         check = "xent bank check"

@@ -68,20 +68,32 @@ class Card:
     def render(self) -> str:
         """The card's Markdown with every placeholder replaced by its value.
 
+        The result is kept in the cache (:mod:`xentcli.quiz.bankcache`), keyed by
+        this text and the code that computes the numbers, so that showing a card
+        again needs neither numpy nor the numeric core.
+
         Raises:
             QuizError: a placeholder does not evaluate (names the card file).
         """
+        from xentcli.quiz import bankcache
+
+        key = bankcache.card_key(self.text)
+        cached = bankcache.load_card_text(key)
+        if cached is not None:  # computed before from this very text and code
+            return cached
         from xentcli.quiz.template import render
 
         try:
-            return render(self.text, {})
+            text = render(self.text, {})
         except ExpressionError as exc:
             raise QuizError(f"card {self.path.name}: {exc}") from None
+        bankcache.store_card_text(key, text)
+        return text
 
 
 def cards_dir() -> Path:
     """The folder of the shipped cards: ``cards/`` inside the shipped banks' folder."""
-    from xentcli.quiz.bank import shipped_bank_dir
+    from xentcli.quiz.shipped import shipped_bank_dir
 
     return shipped_bank_dir() / "cards"
 

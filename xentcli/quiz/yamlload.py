@@ -15,36 +15,9 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, SequenceNode
 
+from xentcli.quiz.linedata import LineDict, LineList, YamlProblem
+
 __all__ = ["MAX_DEPTH", "LineDict", "LineList", "YamlProblem", "load_yaml"]
-
-
-class YamlProblem(Exception):
-    """A file that is not valid YAML for a bank: a line (if known) and a reason."""
-
-    def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
-class LineDict(dict[str, Any]):
-    """A mapping that knows its own line and the line of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class LineList(list[Any]):
-    """A list that knows its own line and the line of each item."""
-
-    line: int = 0
-    item_lines: list[int]
-
-    def line_of(self, index: int) -> int:
-        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
 #: Deepest nesting of lists and mappings (a bank needs about five levels).

@@ -1,0 +1,226 @@
+"""The parsed-bank cache: same data, same lines, same problems; never trusted blindly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xentcli.quiz import bank as banks
+from xentcli.quiz import bankcache
+from xentcli.quiz.bank import read_banks, shipped_bank_dir
+from xentcli.quiz.linedata import LineDict, LineList
+from xentcli.quiz.yamlload import load_yaml
+
+FIXTURES = Path(__file__).parent / "fixtures" / "banks"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal data of equal types, with equal lines everywhere."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, LineDict):
+        return (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)) and all(
+            _same(a[k], b[k]) for k in a)
+    if isinstance(a, LineList):
+        return (a.line, a.item_lines, len(a)) == (b.line, b.item_lines, len(b)) and all(
+            _same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _entries() -> list[Path]:
+    return sorted(bankcache.cache_dir().glob("bank-*.json"))
+
+
+def _entry_of(path: Path) -> Path:
+    key = bankcache.entry_key(path.read_bytes())
+    return bankcache.cache_dir() / f"bank-{key[:32]}.json"
+
+
+def test_the_cache_lives_in_xent_home() -> None:
+    assert bankcache.cache_dir() == Path(os.environ["XENT_HOME"]) / "cache"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in shipped_bank_dir().glob("*.yaml")))
+def test_cached_data_is_the_parsed_data_with_every_line(name: str) -> None:
+    path = shipped_bank_dir() / name
+    fresh = load_yaml(path.read_text(encoding="utf-8"))
+    read_banks([path])  # fills the cache
+    key = bankcache.entry_key(path.read_bytes())
+    cached = bankcache.load_entry(key)
+    assert cached is not None
+    assert _same(cached, fresh)
+
+
+def test_a_second_read_uses_the_cache_and_says_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = [FIXTURES / "bad", FIXTURES / "good"]
+    first_bank, first_problems = read_banks(paths)
+    assert len(_entries()) == 4  # every file that parsed, the bad ones included
+    import xentcli.quiz.yamlload as yamlload
+
+    def no_parser(text: str) -> Any:
+        raise AssertionError("the parser ran although the cache holds the file")
+
+    monkeypatch.setattr(yamlload, "load_yaml", no_parser)
+    second_bank, second_problems = read_banks(paths)
+    assert second_problems == first_problems
+    assert len(first_problems) == 8  # the drawing problem is bank check's, not read's
+    assert second_bank.questions == first_bank.questions
+    assert [q.lines for q in second_bank.questions] == [q.lines for q in first_bank.questions]
+
+
+def test_an_edited_bank_is_read_again(tmp_path: Path) -> None:
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    before = read_banks([bank])[0].questions[0]
+    text = bank.read_text(encoding="utf-8")
+    bank.write_text(text.replace(f"id: {before.id}", "id: renamed-one", 1), encoding="utf-8")
+    after = read_banks([bank])[0].questions[0]
+    assert (after.id, before.id == "renamed-one") == ("renamed-one", False)
+    assert after.line == before.line
+    assert len(_entries()) == 2
+
+
+def test_an_entry_is_not_trusted_without_its_key(tmp_path: Path) -> None:
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    read_banks([bank])
+    entry = _entry_of(bank)
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    # Same file name, other key inside (a collision of the short name, or a forgery).
+    stored["key"] = "0" * 64
+    stored["data"]["k"][0][2] = "tampered"
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+    loaded, problems = read_banks([bank])
+    assert problems == []
+    assert loaded.topics["basics"].id == "basics"
+    assert json.loads(entry.read_text(encoding="utf-8"))["key"] != "0" * 64  # rewritten
+
+
+@pytest.mark.parametrize("damage", [
+    lambda text: text[: len(text) // 2],                        # cut short
+    lambda text: "",                                            # empty
+    lambda text: "\x00\xff garbage",                            # not JSON
+    lambda text: text.replace('{"m":', '{"x":', 1).replace(',"k":', ',"y":', 1),  # a shape
+    lambda text: text.replace('"Basics"', '"\\u001b[2JBasics"', 1),  # an escape code
+    lambda text: text.replace('"s":', '"s":-', 1),             # a negative line
+])
+def test_a_damaged_entry_is_ignored_and_written_again(tmp_path: Path, damage: Any) -> None:
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    expected = read_banks([bank])
+    entry = _entry_of(bank)
+    good = entry.read_text(encoding="utf-8")
+    entry.write_text(damage(good), encoding="utf-8")
+    assert bankcache.load_entry(bankcache.entry_key(bank.read_bytes())) is None
+    assert read_banks([bank]) == expected
+    assert entry.read_text(encoding="utf-8") == good
+
+
+def test_entries_are_written_whole(tmp_path: Path) -> None:
+    read_banks([FIXTURES / "good"])
+    folder = bankcache.cache_dir()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("bank-")) == []
+    for entry in _entries():
+        assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "data"}
+
+
+def test_a_cache_that_cannot_be_written_is_not_used(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("XENT_HOME", str(blocker))
+    loaded, problems = read_banks([FIXTURES / "good"])
+    assert problems == [] and set(loaded.topics) == {"basics", "units"}
+
+
+def test_data_the_encoding_cannot_hold_is_not_cached(tmp_path: Path) -> None:
+    bank = tmp_path / "dated.yaml"
+    bank.write_text("topic: dated\ntitle: T\nsummary: S\nquestions: []\nwhen: 2024-01-02\n")
+    first = read_banks([bank])[1]
+    assert [p.reason for p in first] == [
+        "unknown key 'when' (a bank has topic, title, summary, questions)"]
+    assert _entries() == []
+    assert read_banks([bank])[1] == first
+
+
+def test_old_entries_are_pruned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bankcache, "MAX_ENTRIES", 3)
+    folder = bankcache.cache_dir()
+    folder.mkdir(parents=True)
+    for number in range(5):
+        old = folder / f"bank-old{number}.json"
+        old.write_text("{}")
+        os.utime(old, (1000 + number, 1000 + number))
+    read_banks([FIXTURES / "good" / "units.yaml"])
+    assert sorted(p.name for p in _entries())[-2:] == ["bank-old3.json", "bank-old4.json"]
+    assert len(_entries()) == 3
+
+
+def test_the_key_covers_the_version_and_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = bankcache.entry_key(b"topic: x\n")
+    assert key != bankcache.entry_key(b"topic: y\n")
+    monkeypatch.setattr(bankcache, "__version__", "99.0")
+    assert bankcache.entry_key(b"topic: x\n") != key
+    monkeypatch.undo()
+    monkeypatch.setattr(bankcache, "_PARSER_SOURCE", b"another parser")
+    assert bankcache.entry_key(b"topic: x\n") != key
+
+
+def test_reading_the_shipped_banks_twice_is_the_same() -> None:
+    first = read_banks()
+    assert len(_entries()) == len(list(shipped_bank_dir().glob("*.yaml")))
+    assert read_banks() == first
+    assert banks.load_banks().questions == first[0].questions
+
+
+# ------------------------------------------------------------------------ cards
+
+
+def _card_entry() -> Path:
+    (entry,) = sorted(bankcache.cache_dir().glob("card-*.json"))
+    return entry
+
+
+def test_a_card_is_rendered_once_then_read_from_the_cache(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from xentcli.quiz import template
+    from xentcli.quiz.cards import load_card
+
+    card = load_card("entropy")
+    text = card.render()
+    assert "{" not in text and json.loads(_card_entry().read_text())["text"] == text
+
+    def no_render(*args: Any) -> str:
+        raise AssertionError("rendered again although the cache holds the card")
+
+    monkeypatch.setattr(template, "render", no_render)
+    assert card.render() == text
+
+
+@pytest.mark.parametrize("damage", [
+    lambda entry: {**entry, "key": "0" * 64},                    # another key
+    lambda entry: {**entry, "text": entry["text"] + "\x1b[2J"},  # an escape code
+    lambda entry: {"key": entry["key"]},                          # no text
+])
+def test_a_card_entry_that_is_not_sound_is_rendered_again(damage: Any) -> None:
+    from xentcli.quiz.cards import load_card
+
+    card = load_card("kl")
+    text = card.render()
+    good = json.loads(_card_entry().read_text())
+    _card_entry().write_text(json.dumps(damage(good)))
+    assert card.render() == text
+    assert json.loads(_card_entry().read_text()) == good
+
+
+def test_the_card_key_covers_the_text_and_the_code_that_computes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    key = bankcache.card_key("H = {entropy([0.5, 0.5])}")
+    assert key != bankcache.card_key("H = {entropy([0.25, 0.75])}")
+    monkeypatch.setattr(bankcache, "_RENDER_SOURCE", b"other code")
+    assert bankcache.card_key("H = {entropy([0.5, 0.5])}") != key
