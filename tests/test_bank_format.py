@@ -324,3 +324,52 @@ def test_a_mistake_message_can_show_the_answer(tmp_path: Path) -> None:
     x = inst.params["x"]
     assert inst.mistakes[0].message == f"Halved: {2 * x} / 4."
     assert inst.mistakes[0].value == x / 2
+
+
+QUESTIONS_README = Path(__file__).resolve().parents[1] / "questions" / "README.md"
+
+
+def _readme_questions() -> list[str]:
+    text = QUESTIONS_README.read_text(encoding="utf-8")
+    blocks = text.split("```yaml\n")[1:]
+    return [b.split("```")[0] for b in blocks if b.lstrip().startswith("- id:")]
+
+
+def test_every_question_in_the_format_docs_loads_and_draws(tmp_path: Path) -> None:
+    blocks = _readme_questions()
+    assert len(blocks) >= 4
+    path = tmp_path / "t.yaml"
+    path.write_text(HEADER + "".join(blocks), encoding="utf-8")
+    bank, problems = check_banks([path], seeds=50)
+    assert [str(p) for p in problems] == []
+    assert len(bank.questions) == len(blocks)
+
+
+def test_the_worked_example_names_its_mistakes_and_gives_its_hints(tmp_path: Path) -> None:
+    (block,) = [b for b in _readme_questions() if "mistakes:" in b]
+    path = tmp_path / "t.yaml"
+    path.write_text(HEADER + block, encoding="utf-8")
+    question = load_banks([path]).questions[0]
+    assert len(question.hints) == 2 and question.unit == "bits"
+    from xentcli.quiz.grading import grade_numeric
+
+    for seed in range(50):
+        inst = question.instantiate(seed)
+        assert isinstance(inst.expected, float)
+        a, b = inst.params["a"], inst.params["b"]
+        swapped = -(b * math.log2(a) + (1 - b) * math.log2(1 - a))
+        grade = grade_numeric(f"{swapped:.4f} bits", inst.expected, unit="bits",
+                              mistakes=inst.mistakes)
+        assert not grade.correct
+        assert grade.diagnosis == ("That is H(q, p): the coin's own probabilities weight the "
+                                   "sum, the model's go in the log.")
+        assert inst.hints[1] == f"H(p, q) = −Σ p_i log2 q_i over heads and tails, with p = " \
+                                f"[{a}, {format(1 - a, '.6g')}]."
+
+
+def test_texts_false_draws_the_same_numbers(tmp_path: Path) -> None:
+    question = load_banks([_write(tmp_path, FULL)]).question("ce")
+    full, bare = question.instantiate(3), question.instantiate(3, texts=False)
+    assert (bare.params, bare.expected, bare.mistakes) == (full.params, full.expected,
+                                                           full.mistakes)
+    assert (bare.prompt, bare.explanation, bare.hints) == ("", "", ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -18,6 +19,7 @@ import pytest
 from xentcli.errors import StoreError
 from xentcli.quiz.records import AnswerRecord, NullRecorder
 from xentcli.quiz.store import (
+    HINTS_SCHEMA,
     MIGRATIONS,
     SCHEMA_VERSION,
     SaveStatus,
@@ -79,20 +81,24 @@ def test_every_field_is_saved_as_given(xent_home_path: Path) -> None:
     assert progress.path == xent_home_path / "progress.db"
     assert progress.warning is None
     recorder = progress.recorder()
-    recorder.record(_answer(1))
+    recorder.record(dataclasses.replace(_answer(1), hints=2, diagnosis="That is H(q, p)."))
     recorder.record(_answer(4))
     with open_store() as store:  # type: ignore[union-attr]
         rows = list(store.history())
+        reviews = store.reviews()
     assert rows == [
         {"id": 1, "session_id": 1, "answered_at": "2024-05-01T09:01:00.000000+00:00",
          "question_id": "q1", "topic": "surprisal", "kind": "choice", "seed": 1001,
          "params": {"k": 1, "q": [0.25, 0.75], "name": "dog"}, "given": "-ln(1)",
-         "expected": "0.356675", "correct": False, "skipped": False, "seconds": 0.1},
+         "expected": "0.356675", "correct": False, "skipped": False, "seconds": 0.1,
+         "hints": 2, "diagnosis": "That is H(q, p)."},
         {"id": 2, "session_id": 1, "answered_at": "2024-05-01T09:04:00.000000+00:00",
          "question_id": "q4", "topic": "surprisal", "kind": "choice", "seed": 1004,
          "params": {"k": 4, "q": [0.25, 0.75], "name": "dog"}, "given": None,
-         "expected": "0.356675", "correct": True, "skipped": True, "seconds": 0.4},
+         "expected": "0.356675", "correct": True, "skipped": True, "seconds": 0.4,
+         "hints": 0, "diagnosis": None},
     ]
+    assert [r.hinted for r in reviews] == [True, False]
 
 
 def test_times_are_stored_in_utc_whatever_zone_they_come_in() -> None:
@@ -182,6 +188,40 @@ def _make_v1(path: Path, rows: int) -> list[tuple[object, ...]]:
         return conn.execute("SELECT * FROM answers ORDER BY id").fetchall()
     finally:
         conn.close()
+
+
+def test_migration_from_v3_keeps_every_row_with_no_hint_and_no_diagnosis(
+    xent_home_path: Path,
+) -> None:
+    path = xent_home_path / "progress.db"
+    _make_v1(path, 0)
+    conn = sqlite3.connect(path)
+    try:
+        for step in MIGRATIONS[1:HINTS_SCHEMA - 1]:
+            for statement in step:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {HINTS_SCHEMA - 1}")
+        conn.executemany(
+            "INSERT INTO answers (question_id, topic, kind, seed, params, given, expected, "
+            "correct, skipped, seconds, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(f"q{i}", "kl", "numeric", i, "{}", "1", "1.5", 1, 0, 1.0,
+              (T0 + timedelta(hours=i)).isoformat(timespec="microseconds")) for i in range(30)],
+        )
+        conn.commit()
+        before = conn.execute("SELECT * FROM answers ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    with open_store() as store:  # type: ignore[union-attr]
+        assert store.version == SCHEMA_VERSION >= HINTS_SCHEMA
+        rows = list(store.history())
+        assert not any(r.hinted for r in store.reviews())
+    assert [(r["hints"], r["diagnosis"]) for r in rows] == [(0, None)] * 30
+    conn = sqlite3.connect(path)
+    try:
+        after = conn.execute("SELECT * FROM answers ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert [row[:-2] for row in after] == before
 
 
 def test_migration_from_v1_keeps_every_row(xent_home_path: Path) -> None:

@@ -67,8 +67,9 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
 
 
 class _Answers(Protocol):
+    # Readers may also have `garbled`: True when the last line held a terminal
+    # key code, taken out of it (read with getattr: it is optional).
     interactive: bool
-    garbled: bool  # the last line held a terminal key code, taken out of it
 
     def read(self, prompt: str) -> str | None:
         """One answer line without its newline; None at the end of input."""
@@ -83,7 +84,12 @@ _ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[O\]PX^_][^\x1b\x07]*(?:\x07|\x1b\\\\)?
 GARBLED = "the answer held a terminal key code (an arrow key?), taken out of it"
 
 
-def _clean(text: str) -> tuple[str, bool]:
+def _clean(text: str) -> str:
+    """An answer as it can be shown, graded and stored (see :func:`_clean_answer`)."""
+    return _clean_answer(text)[0]
+
+
+def _clean_answer(text: str) -> tuple[str, bool]:
     """An answer as it can be shown, graded and stored, and whether it held key codes.
 
     Bytes that are not UTF-8 become U+FFFD; a terminal escape sequence (what an
@@ -136,7 +142,7 @@ class _TerminalAnswers:
         except EOFError:  # Ctrl-D
             self.console.print()
             return None
-        text, self.garbled = _clean(line)
+        text, self.garbled = _clean_answer(line)
         return text
 
 
@@ -155,7 +161,7 @@ class _LineAnswers:
             return None
         from rich.text import Text
 
-        text, self.garbled = _clean(line.rstrip("\r\n"))
+        text, self.garbled = _clean_answer(line.rstrip("\r\n"))
         # A Text, not markup: an answer ending in a backslash is echoed as typed.
         self.console.print(Text.assemble((prompt, "bold"), " ", text))
         return text
@@ -241,7 +247,6 @@ def _show_feedback(console: Console, outcome: Outcome) -> None:
     from rich.markup import escape
 
     from xentcli.quiz.expr import format_value
-    from xentcli.quiz.grading import shown_value
 
     inst = outcome.instance
     verdict = "[green bold]Right.[/]" if outcome.correct else "[red bold]Wrong.[/]"
@@ -267,7 +272,7 @@ def _show_feedback(console: Console, outcome: Outcome) -> None:
     else:
         assert isinstance(inst.expected, float)
         unit = f" {inst.unit}" if inst.unit else ""
-        line = f"{verdict} Expected {shown_value(inst.expected, inst.rtol, inst.atol)}{unit}"
+        line = f"{verdict} Expected {expected}{unit}"
         if outcome.given is not None:
             shown = escape(outcome.given)
             if outcome.value is not None and format_value(outcome.value) != outcome.given:
@@ -351,7 +356,7 @@ def _ask_graded(console: Console, answers: _Answers, session: Session,
         text = answers.read(prompt)
         if text is None or is_quit(text):
             return None
-        if answers.garbled:
+        if getattr(answers, "garbled", False):
             if answers.interactive:
                 console.print(f"[yellow]{GARBLED.capitalize()}.[/] Type it again, or skip.")
                 continue

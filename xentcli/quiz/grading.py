@@ -23,7 +23,14 @@ from dataclasses import dataclass
 
 from xentcli.errors import QuizError
 from xentcli.quiz.expr import evaluate_answer
-from xentcli.quiz.question import DEFAULT_ATOL, DEFAULT_RTOL, LETTERS, MistakeValue
+from xentcli.quiz.question import (
+    DEFAULT_ATOL,
+    DEFAULT_RTOL,
+    LETTERS,
+    SHOWN_MARGIN,
+    MistakeValue,
+    shown_number,
+)
 from xentcli.quiz.units import UnitError, check_unit, known_unit, split_unit, unit_factor
 
 __all__ = [
@@ -37,11 +44,6 @@ __all__ = [
     "shown_value",
     "within_tolerance",
 ]
-
-#: The value shown as expected lies within this share of the tolerance of the
-#: exact value, so that typing it back is right with room to spare.
-SHOWN_MARGIN = 0.1
-
 
 @dataclass(frozen=True)
 class Grade:
@@ -72,12 +74,7 @@ def shown_value(expected: float, rtol: float = DEFAULT_RTOL, atol: float = DEFAU
     >>> shown_value(0.35667494393873245), shown_value(1000.0713, rtol=0, atol=0.0005)
     ('0.356675', '1000.0713')
     """
-    tolerance = max(atol, rtol * abs(expected))
-    for digits in range(6, 18):
-        text = format(expected, f".{digits}g")
-        if abs(float(text) - expected) <= SHOWN_MARGIN * tolerance:
-            return "0" if text == "-0" else text
-    return repr(expected)
+    return shown_number(expected, rtol, atol)
 
 
 def grade_numeric(

@@ -30,12 +30,14 @@ __all__ = [
     "LEVELS",
     "MAX_DRAWS",
     "MISTAKE_MARGIN",
+    "SHOWN_MARGIN",
     "Instance",
     "Mistake",
     "MistakeValue",
     "Problem",
     "Question",
     "default_par_seconds",
+    "shown_number",
 ]
 
 KINDS = ("numeric", "choice", "open")
@@ -58,6 +60,26 @@ _PAR: dict[str, tuple[int, int, int]] = {
     "choice": (30, 45, 90),
     "open": (60, 120, 180),
 }
+
+
+#: The value shown as expected lies within this share of the tolerance of the
+#: exact value, so that typing it back is right with room to spare.
+SHOWN_MARGIN = 0.1
+
+
+def shown_number(expected: float, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> str:
+    """The expected value as feedback shows it: 6 significant digits, more when the
+    tolerance needs them, so that the text typed back is always graded right.
+
+    >>> shown_number(0.35667494393873245), shown_number(1000.0713, rtol=0, atol=0.0005)
+    ('0.356675', '1000.0713')
+    """
+    tolerance = max(atol, rtol * abs(expected))
+    for digits in range(6, 18):
+        text = format(expected, f".{digits}g")
+        if abs(float(text) - expected) <= SHOWN_MARGIN * tolerance:
+            return "0" if text == "-0" else text
+    return repr(expected)
 
 
 def default_par_seconds(kind: str, level: int) -> int:
@@ -157,9 +179,13 @@ class Instance:
         return self.question.atol
 
     def expected_text(self) -> str:
-        """The expected answer in short: a number, a letter, or "self-graded"."""
+        """The expected answer in short: a number, a letter, or "self-graded".
+
+        A number is shown with the digits its tolerance needs (see
+        :func:`shown_number`), so that typing it back is graded right.
+        """
         if isinstance(self.expected, float):
-            return format_value(self.expected)
+            return shown_number(self.expected, self.rtol, self.atol)
         return self.expected if self.kind == "choice" else "self-graded"
 
 
@@ -282,24 +308,27 @@ class Question:
         except ExpressionError as exc:
             raise self._fail(what, str(exc), seed) from None
 
-    def instantiate(self, seed: int) -> Instance:
+    def instantiate(self, seed: int, *, texts: bool = True) -> Instance:
         """Draw this question's numbers for ``seed`` and render it.
 
         The same seed always gives the same instance (numbers and choice order).
+        ``texts=False`` leaves the prompt, explanation, hints and key points
+        empty (half the work), for checks that need only the numbers and the
+        mistakes' messages.
 
         Raises:
             BankError: a formula or template fails for this draw; the message
                 names the file, the question, the field and the seed.
         """
         try:
-            return self._instantiate(seed)
+            return self._render_draw(self._draw(seed), seed, texts)
         except _DrawFailure as exc:
             raise BankError(str(exc.problem)) from None
 
     def _instantiate(self, seed: int) -> Instance:
         return self._render_draw(self._draw(seed), seed)
 
-    def _render_draw(self, draw: _Draw, seed: int) -> Instance:
+    def _render_draw(self, draw: _Draw, seed: int, texts: bool = True) -> Instance:
         values, names = draw.values, draw.names
         expected: float | str = 0.0
         mistakes: tuple[MistakeValue, ...] = ()
@@ -313,8 +342,8 @@ class Question:
             )
         hints = tuple(self._render(f"hint {i}", t, {k: v for k, v in names.items()
                                                      if k != "answer"}, seed)
-                      for i, t in enumerate(self.hints, 1))
-        prompt = self._render("prompt", self.prompt, names, seed)
+                      for i, t in enumerate(self.hints, 1)) if texts else ()
+        prompt = self._render("prompt", self.prompt, names, seed) if texts else ""
         choices: tuple[str, ...] = ()
         whys: tuple[str | None, ...] = ()
         if self.kind == "choice":
@@ -327,7 +356,7 @@ class Question:
             whys = tuple(self._why(i, names, seed) for i in order)
             expected = LETTERS[order.index(self.answer - 1)]
         explanation = ""
-        if self.explanation is not None:
+        if self.explanation is not None and texts:
             explanation = self._render("explanation", self.explanation, names, seed)
         key_points: tuple[str, ...] = ()
         if self.kind == "open":
@@ -336,7 +365,7 @@ class Question:
             key_points = tuple(
                 self._render(f"key_points {i}", t, names, seed)
                 for i, t in enumerate(self.key_points, 1)
-            )
+            ) if texts else ()
         return Instance(self, seed, values, prompt, choices, expected, explanation, key_points,
                         hints, mistakes, whys)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from xentcli.errors import QuizError
 from xentcli.quiz.bank import LETTERS, Bank, Instance
-from xentcli.quiz.grading import Grade, grade_choice, grade_numeric, shown_value
+from xentcli.quiz.grading import Grade, grade_choice, grade_numeric
 from xentcli.quiz.records import AnswerRecord, Planner, Recorder
 
 __all__ = [
@@ -228,7 +228,7 @@ def outcome_json(o: Outcome) -> dict[str, Any]:
     }
     if inst.kind == "numeric":
         assert isinstance(inst.expected, float)
-        row["expected_text"] = shown_value(inst.expected, inst.rtol, inst.atol)
+        row["expected_text"] = inst.expected_text()
         row["unit"] = inst.unit or None
         row["tolerance"] = {"rtol": inst.rtol, "atol": inst.atol}
         row["mistakes"] = [{"id": m.id, "value": m.value, "message": m.message}

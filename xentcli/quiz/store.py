@@ -137,7 +137,7 @@ HINTS_SCHEMA = 4
 #: The columns of ``xent stats --export``, in order.
 EXPORT_FIELDS = (
     "id", "session_id", "answered_at", "question_id", "topic", "kind", "seed", "params",
-    "given", "expected", "correct", "skipped", "seconds",
+    "given", "expected", "correct", "skipped", "seconds", "hints", "diagnosis",
 )
 
 
@@ -353,8 +353,12 @@ class Store:
 
     def history(self) -> Iterator[dict[str, Any]]:
         """Every answer with all its columns (:data:`EXPORT_FIELDS`), oldest first."""
-        session = "session_id" if self.version >= 2 else "NULL AS session_id"
-        columns = ", ".join(session if f == "session_id" else f for f in EXPORT_FIELDS)
+        older = {"session_id": (2, "NULL AS session_id"), "hints": (HINTS_SCHEMA, "0 AS hints"),
+                 "diagnosis": (HINTS_SCHEMA, "NULL AS diagnosis")}
+        columns = ", ".join(
+            older[f][1] if f in older and self.version < older[f][0] else f
+            for f in EXPORT_FIELDS
+        )
         try:
             cursor = self.conn.execute(
                 f"SELECT {columns} FROM answers ORDER BY answered_at, id"
