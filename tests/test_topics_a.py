@@ -8,18 +8,20 @@ the independent formulas are themselves checked against values worked by hand.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
-from xentcli.quiz.bank import load_banks, shipped_bank_dir
+from xentcli.quiz.bank import Instance, load_banks, shipped_bank_dir
 from xentcli.quiz.cards import load_card
 from xentcli.quiz.grading import grade_numeric
 
@@ -41,7 +43,7 @@ TITLES = {
 }
 FILES = [shipped_bank_dir() / f"{topic}.yaml" for topic in TOPICS]
 BANK = load_banks(FILES)
-SEEDS = range(120)
+SEEDS = range(150)
 
 Params = dict[str, Any]
 
@@ -49,28 +51,33 @@ Params = dict[str, Any]
 # ------------------------------------------------------------ independent maths
 
 
-def _arr(x: Sequence[float]) -> np.ndarray:
-    return np.asarray(x, dtype=float)
+Vector = npt.NDArray[np.float64]
 
 
-def softmax(z: Sequence[float]) -> np.ndarray:
+def _arr(x: npt.ArrayLike) -> Vector:
+    return np.asarray(x, dtype=np.float64)
+
+
+def softmax(z: npt.ArrayLike) -> Vector:
     a = _arr(z)
     e = np.exp(a - a.max())
-    return e / e.sum()
+    out: Vector = e / e.sum()
+    return out
 
 
-def log_softmax(z: Sequence[float]) -> np.ndarray:
+def log_softmax(z: npt.ArrayLike) -> Vector:
     a = _arr(z)
     m = a.max()
-    return a - m - math.log(float(np.exp(a - m).sum()))
+    out: Vector = a - m - math.log(float(np.exp(a - m).sum()))
+    return out
 
 
-def kl(p: Sequence[float], q: Sequence[float]) -> float:
+def kl(p: npt.ArrayLike, q: npt.ArrayLike) -> float:
     pa, qa = _arr(p), _arr(q)
     return float(np.sum(pa * np.log(pa / qa)))
 
 
-def entropy(p: Sequence[float]) -> float:
+def entropy(p: npt.ArrayLike) -> float:
     pa = _arr(p)
     return float(-np.sum(pa * np.log(pa)))
 
@@ -99,7 +106,7 @@ def logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
-def _scaled(z: Sequence[float], t: float) -> np.ndarray:
+def _scaled(z: Sequence[float], t: float) -> Vector:
     return _arr(z) / t
 
 
@@ -150,11 +157,12 @@ def _distil_combined(P: Params) -> float:
 
 
 def _weighted_ignore(P: Params) -> float:
-    w = [[1, 2, 5], [0.5, 1, 3], [2, 1, 4], [1, 4, 2]][P["wi"]]
+    table: list[list[float]] = [[1, 2, 5], [0.5, 1, 3], [2, 1, 4], [1, 4, 2]]
+    w = table[P["wi"]]
     ys = [P["y1"], P["y2"], P["y3"]]
     ps = [P["p1"], P["p2"], P["p3"]]
     num = sum(w[y] * -math.log(p) for y, p in zip(ys, ps, strict=True))
-    return num / sum(w[y] for y in ys)
+    return float(num / sum(w[y] for y in ys))
 
 
 def _mixup(P: Params) -> float:
@@ -254,6 +262,13 @@ REFERENCE: dict[str, Callable[[Params], float]] = {
 NUMERIC = [q for q in BANK.questions if q.kind == "numeric"]
 
 
+@functools.cache
+def _draws(question_id: str) -> tuple[Instance, ...]:
+    """The question drawn for every seed, once for all the tests that look at the draws."""
+    question = BANK.question(question_id)
+    return tuple(question.instantiate(seed) for seed in SEEDS)
+
+
 def test_every_numeric_question_has_an_independent_formula() -> None:
     assert sorted(q.id for q in NUMERIC) == sorted(REFERENCE)
 
@@ -261,23 +276,23 @@ def test_every_numeric_question_has_an_independent_formula() -> None:
 @pytest.mark.parametrize("question", NUMERIC, ids=[q.id for q in NUMERIC])
 def test_expected_values_agree_with_the_independent_formula(question: Any) -> None:
     reference = REFERENCE[question.id]
-    for seed in SEEDS:
-        inst = question.instantiate(seed)
+    for inst in _draws(question.id):
         want = reference(inst.params)
-        assert inst.expected == pytest.approx(want, rel=1e-9, abs=1e-12), (question.id, seed,
+        assert inst.expected == pytest.approx(want, rel=1e-9, abs=1e-12), (question.id,
+                                                                           inst.seed,
                                                                            inst.params)
 
 
 @pytest.mark.parametrize("question", NUMERIC, ids=[q.id for q in NUMERIC])
 def test_no_draw_is_degenerate(question: Any) -> None:
-    for seed in SEEDS:
-        inst = question.instantiate(seed)
+    for inst in _draws(question.id):
         value = inst.expected
         assert isinstance(value, float) and math.isfinite(value)
         # Far from zero relative to the tolerance: an answer of "0" never passes.
-        assert abs(value) > 10 * inst.atol, (question.id, seed, value)
+        assert abs(value) > 10 * inst.atol, (question.id, inst.seed, value)
         # Every number the prompt shows is finite and the prompt has no leftover braces.
-        assert "{" not in inst.prompt and "nan" not in inst.prompt.split(), (question.id, seed)
+        assert "{" not in inst.prompt and "nan" not in inst.prompt.split(), (question.id,
+                                                                            inst.seed)
 
 
 # Worked by hand (the steps are in the comments),
@@ -466,12 +481,12 @@ def test_the_right_option_is_seldom_the_longest() -> None:
 
 @pytest.mark.parametrize("question", NUMERIC, ids=[q.id for q in NUMERIC])
 def test_no_declared_mistake_is_graded_right(question: Any) -> None:
-    for seed in range(200):
-        inst = question.instantiate(seed)
+    for inst in _draws(question.id):
         assert len(inst.mistakes) >= 2
+        assert isinstance(inst.expected, float)
         for mistake in inst.mistakes:
             assert not grade_numeric(repr(mistake.value), inst.expected, inst.rtol,
-                                     inst.atol).correct, (question.id, seed, mistake.id)
+                                     inst.atol).correct, (question.id, inst.seed, mistake.id)
             assert mistake.message.strip() and "{" not in mistake.message
 
 
@@ -503,8 +518,6 @@ MISTAKE_REFERENCE: dict[tuple[str, str], Callable[[Params], float]] = {
 @pytest.mark.parametrize("key", list(MISTAKE_REFERENCE), ids=["/".join(k) for k in MISTAKE_REFERENCE])
 def test_declared_mistakes_compute_the_slip_they_name(key: tuple[str, str]) -> None:
     question_id, mistake_id = key
-    question = BANK.question(question_id)
-    for seed in range(40):
-        inst = question.instantiate(seed)
+    for inst in _draws(question_id)[:40]:
         value = next(m.value for m in inst.mistakes if m.id == mistake_id)
         assert value == pytest.approx(MISTAKE_REFERENCE[key](inst.params), rel=1e-9)
