@@ -67,6 +67,11 @@ def _grade(inst: Instance, text: str) -> Any:
         ("12 tokens", ("12", "tokens")),
         ("3 per cent", ("3", "per cent")),
         ("2 * pi", ("2 * pi", None)),
+        ("2e3", ("2e3", None)),
+        ("0.72 bits/char", ("0.72", "bits/char")),
+        ("1.65 nats per token", ("1.65", "nats per token")),
+        ("2E-3 nats", ("2E-3", "nats")),
+        ("2π", ("2π", None)),
         ("1/e", ("1/e", None)),
         ("0.5", ("0.5", None)),
         ("bits", ("bits", None)),
@@ -90,6 +95,10 @@ def test_split_unit_takes_off_a_trailing_word_only(text: str,
         ("token", "tokens", None),
         ("%", "", None),
         ("percent", "", None),
+        ("bits/char", "bits", None),
+        ("nats per token", "nats", None),
+        ("nats per token", "bits", "this question asks for bits, not nats: convert, or give "
+                                   "the number alone"),
         ("bits", "nats", "this question asks for nats, not bits: convert, or give the number "
                          "alone"),
         ("bans", "bits", "this question asks for bits, not bans: convert, or give the number "

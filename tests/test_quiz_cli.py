@@ -297,8 +297,8 @@ def test_bank_and_user_text_is_not_read_as_markup(tmp_path: Path) -> None:
         (["--bank", str(GOOD), "-t", "units", "--kind", "open"],
          "Error: no questions for topic units and kind open\n"),
         (["--count", "0"],
-         "Error: Invalid value for '--count' / '-n': Input should be greater than or equal to "
-         "1. See 'xent quiz --help'.\n"),
+         "Error: Invalid value for '--count' / '-n': must be at least 1, not 0. "
+         "See 'xent quiz --help'.\n"),
         (["--kind", "essay"],
          "Error: Invalid value for '--kind': 'essay' is not one of 'numeric', "
          "'choice', 'open'. See 'xent quiz --help'.\n"),
@@ -400,7 +400,7 @@ def test_a_narrow_terminal_reflows_bank_text_with_hanging_indents(
          "topics.\n"),
         (["-t", "zebra"], "Error: unknown topic 'zebra'. 'xent bank list' lists the topics.\n"),
         (["--seed", "-1"],
-         "Error: Invalid value for '--seed': Input should be greater than or equal to 0. "
+         "Error: Invalid value for '--seed': must be at least 0, not -1. "
          "See 'xent quiz --help'.\n"),
         (["--review"],
          "Error: --review asks what your saved progress says is due; it cannot be used with "

@@ -30,7 +30,7 @@ sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in heavy if m in sys.m
 def _loaded(*args: str) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
     )
     marker = done.stderr.rsplit("\nLOADED ", 1)
     assert len(marker) == 2, done.stderr
@@ -58,3 +58,13 @@ def test_json_calc_loads_no_rich() -> None:
 
 def test_human_view_loads_rich_not_pydantic() -> None:
     assert _loaded("calc", "kl", "0.5,0.5", "0.25,0.75") == ["numpy", "rich"]
+
+
+@pytest.mark.parametrize("args", [
+    ("learn", "entropy"), ("learn",), ("stats",), ("bank", "list"), ("bank", "check"),
+    ("plot", "entropy"), ("quiz", "-n", "1", "--no-save", "-t", "entropy", "--seed", "1"),
+])
+def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
+    # Typer would import pydantic to coerce these commands' options; it costs more
+    # start-up time than numpy (xentcli/cli/coercion.py gives them a plain converter).
+    assert "pydantic" not in _loaded(*args)

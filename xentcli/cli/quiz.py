@@ -11,10 +11,17 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from xentcli.cli.answers import (  # noqa: F401 - the interview reads answers through these
+    GARBLED,
+    _Answers,
+    _clean,
+    _LineAnswers,
+    _TerminalAnswers,
+)
 from xentcli.cli.status import ExitStatus
 
 if TYPE_CHECKING:
@@ -63,108 +70,7 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
     return progress.recorder(), SpacedPlanner(progress.reviews)
 
 
-# ---------------------------------------------------------------------- reading
-
-
-class _Answers(Protocol):
-    # Readers may also have `garbled`: True when the last line held a terminal
-    # key code, taken out of it (read with getattr: it is optional).
-    interactive: bool
-
-    def read(self, prompt: str) -> str | None:
-        """One answer line without its newline; None at the end of input."""
-
-
 DEFAULT_COUNT = 5
-MAX_ANSWER = 2000  # characters kept of one answer (an open answer is a paragraph)
-
-
-#: A terminal's key codes and control sequences: ESC [ ... final, ESC O x, ESC x.
-_ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[O\]PX^_][^\x1b\x07]*(?:\x07|\x1b\\\\)?|\x1b."
-GARBLED = "the answer held a terminal key code (an arrow key?), taken out of it"
-
-
-def _clean(text: str) -> str:
-    """An answer as it can be shown, graded and stored (see :func:`_clean_answer`)."""
-    return _clean_answer(text)[0]
-
-
-def _clean_answer(text: str) -> tuple[str, bool]:
-    """An answer as it can be shown, graded and stored, and whether it held key codes.
-
-    Bytes that are not UTF-8 become U+FFFD; a terminal escape sequence (what an
-    arrow key sends where no line editing reads it) is taken out, so it never
-    reaches the grader or the store; other control characters are shown as
-    ``\\x07``; an answer is cut to :data:`MAX_ANSWER` characters.
-    """
-    import re
-
-    try:  # stdin hands undecodable bytes over as lone surrogates
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", "replace")
-    decoded = raw.decode("utf-8", "replace")
-    stripped = re.sub(_ESCAPES, "", decoded)
-    text = "".join(_shown(ch) for ch in stripped)
-    text = text if len(text) <= MAX_ANSWER else text[:MAX_ANSWER] + "…"
-    return text, stripped != decoded
-
-
-def _shown(ch: str) -> str:
-    if ch.isprintable() or ch in " \t":
-        return ch
-    return ch.encode("unicode_escape").decode("ascii")
-
-
-class _TerminalAnswers:
-    """Answers typed at a terminal, with line editing and history (readline)."""
-
-    interactive = True
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.garbled = False
-        try:  # importing readline is what gives input() its line editing
-            import readline  # noqa: F401
-        except ImportError:  # pragma: no cover - Windows without pyreadline
-            pass
-
-    def read(self, prompt: str) -> str | None:
-        try:
-            if self.console.file is sys.stdout and sys.stdout.isatty():
-                # input() edits the line only when it writes the prompt itself;
-                # \001 and \002 tell readline the bold codes take no room.
-                bold = self.console.color_system is not None and not self.console.no_color
-                shown = f"\001\x1b[1m\002{prompt}\001\x1b[0m\002 " if bold else f"{prompt} "
-                line = input(shown)
-            else:  # --json: stdout is the report's, the prompt goes to stderr
-                line = self.console.input(f"[bold]{prompt}[/] ")
-        except EOFError:  # Ctrl-D
-            self.console.print()
-            return None
-        text, self.garbled = _clean_answer(line)
-        return text
-
-
-class _LineAnswers:
-    """Answers from a pipe or a file, one per line; each is echoed to the transcript."""
-
-    interactive = False
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.garbled = False
-
-    def read(self, prompt: str) -> str | None:
-        line = sys.stdin.readline()
-        if not line:
-            return None
-        from rich.text import Text
-
-        text, self.garbled = _clean_answer(line.rstrip("\r\n"))
-        # A Text, not markup: an answer ending in a backslash is echoed as typed.
-        self.console.print(Text.assemble((prompt, "bold"), " ", text))
-        return text
 
 
 # ---------------------------------------------------------------------- showing

@@ -35,8 +35,13 @@ _FAMILIES: dict[str, frozenset[str]] = {
 #: The words that mean "per cent".
 PERCENT = frozenset({"%", "percent", "per cent", "pct"})
 
-# A trailing word: letters (a bank's unit may be "tokens/s"), or a percent sign.
-_TRAILING = re.compile(r"^(?P<number>.*?[0-9.)\s])\s*(?P<word>%|[^\W\d_][\w/]*(?: cent)?)\s*$")
+# A trailing word, possibly "per" something ("bits/char", "nats per token"), or a
+# percent sign.
+_TRAILING = re.compile(
+    r"^(?P<number>.*?[0-9.)\s])\s*"
+    r"(?P<word>%|per cent|[^\W\d_]\w*(?:\s*/\s*\w+|\s+per\s+\w+)?)\s*$"
+)
+_PER = re.compile(r"\s*/\s*|\s+per\s+")
 # Names an answer may end with that are part of the expression, not a unit.
 _EXPRESSION_NAMES = frozenset({"e", "pi", "π"})
 
@@ -54,6 +59,11 @@ def split_unit(text: str) -> tuple[str, str | None]:
     stripped = text.strip()
     if len(stripped) > 600:  # longer than any answer the evaluator takes
         return stripped, None
+    try:  # "2e3" ends in letters and digits, and is a number
+        float(stripped)
+        return stripped, None
+    except ValueError:
+        pass
     match = _TRAILING.match(stripped)
     if match is None or match["word"].lower() in _EXPRESSION_NAMES:
         return stripped, None
@@ -85,6 +95,8 @@ def check_unit(word: str | None, unit: str) -> str | None:
     """
     if word is None:
         return None
+    # "bits/char" or "nats per token" is read as its unit: the question says per what.
+    word = _PER.split(word)[0] if word.lower() != "per cent" else word
     family = known_unit(word)
     asked = known_unit(unit) or unit
     if unit and (family == asked or (family is None and _same_word(word, unit))):
