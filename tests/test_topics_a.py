@@ -113,6 +113,16 @@ def _scaled(z: Sequence[float], t: float) -> Vector:
 # ------------------------------------------------------- one formula per question
 
 
+def _auc(P: Params) -> float:
+    pos, neg = _arr(P["s"]), _arr(P["g"])
+    return float(np.mean(pos[:, None] > neg[None, :]))
+
+
+def _accuracy_at_half(P: Params) -> float:
+    right = np.concatenate([_arr(P["s"]) > 0.5, _arr(P["g"]) < 0.5])
+    return float(right.mean())
+
+
 def _calib_bins(P: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = _arr([P["n1"], P["n2"], P["n3"]])
     c = _arr([P["c1"], P["c2"], P["c3"]])
@@ -221,6 +231,7 @@ REFERENCE: dict[str, Callable[[Params], float]] = {
     "score-honesty-log": lambda P: kl([P["p"], 1 - P["p"]], [P["r"], 1 - P["r"]]),
     "score-honesty-brier": lambda P: (P["r"] - P["p"]) ** 2,
     "score-base-rate": lambda P: entropy([P["rate"], 1 - P["rate"]]),
+    "score-auc-pairs": _auc,
     # distillation
     "distil-t2-factor": lambda P: float(P["T"] * P["T"]),
     "distil-soft-target": lambda P: float(softmax(_scaled(P["z"], P["T"]))[P["c"]]),
@@ -317,6 +328,8 @@ HAND = [
     ("score-honesty-log", {"p": 0.7, "r": 0.9}, 0.153664),
     # H(0.02) = −0.02 ln 0.02 − 0.98 ln 0.98 = 0.078240 + 0.019799.
     ("score-base-rate", {"rate": 0.02}, 0.098039),
+    # 0.8 beats all three; 0.45 beats 0.2 and 0.4 but not 0.7: 5 of 6 pairs.
+    ("score-auc-pairs", {"s": [0.8, 0.45], "g": [0.2, 0.7, 0.4]}, 5 / 6),
     # T = 4: soft target of logit 0 against [8, 0, 0]: 1 / (e² + 2) = 0.106507.
     ("distil-soft-target", {"z": [8, 0, 0], "T": 4, "c": 1}, 0.106507),
     ("distil-temperature-for-ratio", {"gap": 4, "r": 0.5}, 4 / 0.693147),
@@ -500,6 +513,7 @@ MISTAKE_REFERENCE: dict[tuple[str, str], Callable[[Params], float]] = {
     ("score-honesty-log", "swapped-kl"): lambda P: kl([P["r"], 1 - P["r"]],
                                                       [P["p"], 1 - P["p"]]),
     ("score-base-rate", "coin-flip"): lambda P: math.log(2),
+    ("score-auc-pairs", "accuracy"): _accuracy_at_half,
     ("distil-soft-loss", "forgot-t2"): lambda P: kl(*_distil_pair(P)),
     ("distil-kl", "swapped-kl"): lambda P: kl(*reversed(_distil_pair(P))),
     ("fw-nll-on-probabilities", "real-cross-entropy"):
