@@ -223,6 +223,7 @@ REFERENCE: dict[str, Callable[[Params], float]] = {
     "calib-temperature-confidence": lambda P: float(softmax(_scaled(P["z"], P["T"])).max()),
     "calib-temperature-nll-drop": _nll_drop,
     "calib-temperature-for-target": lambda P: logit(P["p"]) / logit(P["c"]),
+    "calib-smoothing-cap": lambda P: 1 - P["eps"] * (P["K"] - 1) / P["K"] - P["acc"],
     # scoring rules
     "score-brier-single": lambda P: (P["p"] - P["y"]) ** 2,
     "score-brier-multiclass": lambda P: float(np.sum((_arr(P["q"]) - np.eye(3)[P["y"]]) ** 2)),
@@ -320,6 +321,8 @@ HAND = [
      0.0675),
     # logit(0.99) / logit(0.9) = ln 99 / ln 9 = 4.595120 / 2.197225.
     ("calib-temperature-for-target", {"p": 0.99, "c": 0.9}, 4.595120 / 2.197225),
+    # ε = 0.1 over 10 classes: the top class keeps 0.9 + 0.01 = 0.91; 0.91 − 0.99.
+    ("calib-smoothing-cap", {"K": 10, "eps": 0.1, "acc": 0.99}, -0.08),
     # softmax([1, 0, 0]) top = e / (e + 2) = 0.57612.
     ("calib-temperature-confidence", {"z": [2, 0, 0], "T": 2}, 0.576117),
     ("score-brier-multiclass", {"q": [0.7, 0.2, 0.1], "y": 0}, 0.09 + 0.04 + 0.01),
