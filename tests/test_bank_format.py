@@ -315,6 +315,13 @@ def test_a_mistake_that_fails_to_evaluate_is_reported_with_its_seed(tmp_path: Pa
     assert len(problems) == 1
     assert problems[0].startswith("t.yaml:12: question 'q': mistakes a: the log of 0 is minus "
                                   "infinity (seed ")
+    # A quiz still asks that draw: the mistake is left out of it, not the question.
+    path = _write(tmp_path, NUMERIC + "  mistakes:\n    - {id: a, formula: ln(x - 1), "
+                                      "message: Log.}\n")
+    question = load_banks([path]).question("q")
+    draws = [question.instantiate(seed) for seed in range(30)]
+    assert {len(d.mistakes) for d in draws} == {0, 1}
+    assert all(d.params["x"] == 1 for d in draws if not d.mistakes)
 
 
 def test_a_mistake_message_can_show_the_answer(tmp_path: Path) -> None:
@@ -361,8 +368,7 @@ def test_the_worked_example_names_its_mistakes_and_gives_its_hints(tmp_path: Pat
         grade = grade_numeric(f"{swapped:.4f} bits", inst.expected, unit="bits",
                               mistakes=inst.mistakes)
         assert not grade.correct
-        assert grade.diagnosis == ("That is H(q, p): the coin's own probabilities weight the "
-                                   "sum, the model's go in the log.")
+        assert grade.diagnosis == "That is H(q, p): p weights the sum, q goes inside the log."
         assert inst.hints[1] == f"H(p, q) = −Σ p_i log2 q_i over heads and tails, with p = " \
                                 f"[{a}, {format(1 - a, '.6g')}]."
 

@@ -68,6 +68,8 @@ def test_no_declared_mistake_is_within_tolerance(draws: dict[str, list[Instance]
     failures = []
     for inst in _numeric(draws):
         expected = _expected(inst)
+        if len(inst.mistakes) != len(inst.question.mistakes):  # one failed to evaluate
+            failures.append((inst.id, inst.seed, "a mistake has no value"))
         for mistake in inst.mistakes:
             if within_tolerance(mistake.value, expected, inst.rtol, inst.atol):
                 failures.append((inst.id, inst.seed, mistake.id))

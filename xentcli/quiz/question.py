@@ -246,9 +246,13 @@ class Question:
         if self.par_seconds <= 0:
             object.__setattr__(self, "par_seconds", default_par_seconds(self.kind, self.level))
 
-    def _draw(self, seed: int) -> _Draw:
+    def _draw(self, seed: int, strict: bool = True) -> _Draw:
         """Draw params until every ``require`` holds and no declared mistake comes
-        within :data:`MISTAKE_MARGIN` tolerances of the answer."""
+        within :data:`MISTAKE_MARGIN` tolerances of the answer.
+
+        A mistake whose formula fails for a draw is a problem for ``bank check``
+        (``strict``); a quiz leaves that mistake out of the draw instead.
+        """
         rng = random.Random(f"{self.id}:{seed}")
         collisions: list[str] = []
         for _ in range(MAX_DRAWS):
@@ -270,8 +274,7 @@ class Question:
                 return _Draw(values, names, tuple(collisions))
             expected = self._number("answer", self.answer, names, seed)
             names["answer"] = expected
-            mistakes = tuple((m, self._number(f"mistakes {m.id}", m.formula, names, seed))
-                             for m in self.mistakes)
+            mistakes = self._mistakes(names, seed, strict)
             margin = MISTAKE_MARGIN * max(self.atol, self.rtol * abs(expected))
             close = [m.id for m, value in mistakes if abs(value - expected) <= margin]
             if close:
@@ -283,6 +286,18 @@ class Question:
                              f"the tolerance of the answer in every one of {MAX_DRAWS} draws",
                              seed)
         raise self._fail("require", f"the conditions never all held in {MAX_DRAWS} draws", seed)
+
+    def _mistakes(self, names: Mapping[str, Any], seed: int,
+                  strict: bool) -> tuple[tuple[Mistake, float], ...]:
+        found: list[tuple[Mistake, float]] = []
+        for mistake in self.mistakes:
+            try:
+                found.append((mistake, self._number(f"mistakes {mistake.id}", mistake.formula,
+                                                    names, seed)))
+            except _DrawFailure:
+                if strict:
+                    raise
+        return tuple(found)
 
     def _number(self, what: str, formula: Any, names: Mapping[str, Any], seed: int) -> float:
         assert isinstance(formula, Formula)
@@ -321,7 +336,7 @@ class Question:
                 names the file, the question, the field and the seed.
         """
         try:
-            return self._render_draw(self._draw(seed), seed, texts)
+            return self._render_draw(self._draw(seed, strict=False), seed, texts)
         except _DrawFailure as exc:
             raise BankError(str(exc.problem)) from None
 
