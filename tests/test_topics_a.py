@@ -206,6 +206,17 @@ def _gaussian_kl(m1: float, s1: float, m2: float, s2: float) -> float:
     return 0.5 * (ratio**2 + ((m2 - m1) / s2) ** 2 - 1 - 2 * math.log(ratio))
 
 
+def _mixture_std(P: Params) -> float:
+    """The standard deviation of ½N(−m, s²) + ½N(m, s²), by numerical integration."""
+    m, s = P["m"], P["s"]
+    x = np.linspace(-m - 12 * s, m + 12 * s, 200_001)
+    dens = 0.5 * (np.exp(-0.5 * ((x + m) / s) ** 2) + np.exp(-0.5 * ((x - m) / s) ** 2))
+    dens /= s * math.sqrt(2 * math.pi)
+    step = x[1] - x[0]
+    mean = float(np.sum(x * dens) * step)
+    return math.sqrt(float(np.sum((x - mean) ** 2 * dens) * step))
+
+
 def _bimodal(b: float) -> list[float]:
     return [(1 - b) / 2, b, (1 - b) / 2]
 
@@ -241,6 +252,7 @@ REFERENCE: dict[str, Callable[[Params], float]] = {
     "distil-soft-loss": lambda P: P["T"] ** 2 * kl(*_distil_pair(P)),
     "distil-combined-loss": _distil_combined,
     "distil-ce-offset": lambda P: entropy(softmax(_scaled(P["zt"], P["T"]))),
+    "distil-mean-reduction": lambda P: round(P["xs"] / P["K"], 6) * P["K"],
     # framework traps
     "fw-nll-on-probabilities": lambda P: -(P["q1"][P["y1"]] + P["q2"][P["y2"]]) / 2,
     "fw-double-softmax": lambda P: float(-log_softmax(P["q"])[P["y"]]),
@@ -258,6 +270,7 @@ REFERENCE: dict[str, Callable[[Params], float]] = {
     "lm-padding-denominator": _padding,
     "lm-bits-per-character": lambda P: P["L"] / math.log(2) / P["c"],
     "lm-word-perplexity": lambda P: P["P"] ** (round(P["r"] * P["nw"]) / P["nw"]),
+    "lm-compression": lambda P: P["N"] * (P["b"] / 8),
     # forward vs reverse KL
     "fr-vae-kl-1d": lambda P: _gaussian_kl(P["mu"], P["s"], 0.0, 1.0),
     "fr-vae-logvar": lambda P: sum(_gaussian_kl(m, math.exp(lv / 2), 0.0, 1.0)
@@ -269,6 +282,7 @@ REFERENCE: dict[str, Callable[[Params], float]] = {
     "fr-rlhf-penalty": lambda P: P["r"] - P["beta"] * float(
         np.sum(np.log(_arr(P["pol"])) - np.log(_arr(P["rho"])))),
     "fr-k3-estimator": lambda P: P["b"] / P["a"] - 1 - math.log(P["b"] / P["a"]),
+    "fr-forward-moment-match": _mixture_std,
 }
 
 NUMERIC = [q for q in BANK.questions if q.kind == "numeric"]
@@ -336,6 +350,8 @@ HAND = [
     # T = 4: soft target of logit 0 against [8, 0, 0]: 1 / (e² + 2) = 0.106507.
     ("distil-soft-target", {"z": [8, 0, 0], "T": 4, "c": 1}, 0.106507),
     ("distil-temperature-for-ratio", {"gap": 4, "r": 0.5}, 4 / 0.693147),
+    # logged 0.002 with 'mean' over 100 classes: 0.2 per example.
+    ("distil-mean-reduction", {"xs": 0.2, "K": 100}, 0.2),
     # Uniform teacher at any T: entropy log 3.
     ("distil-ce-offset", {"zt": [1, 1, 1], "T": 3}, 1.098612),
     ("fw-nll-on-probabilities", {"q1": [0.7, 0.2, 0.1], "y1": 0, "q2": [0.2, 0.5, 0.3],
@@ -354,11 +370,14 @@ HAND = [
     ("lm-token-vs-sequence", {"n1": 10, "m1": 4.0, "n2": 200, "m2": 2.0}, 8.127376),
     ("lm-bits-per-character", {"L": 2.772589, "c": 4.0}, 1.0),  # 4 ln 2 nats over 4 chars
     ("lm-word-perplexity", {"P": 16, "nw": 1000, "r": 1.25}, 32.0),  # 16^1.25
+    ("lm-compression", {"N": 1000, "b": 1.0}, 125.0),  # 1 bit of every 8
     # ½(0.25 + 1 − 1 − ln 0.25) = ½(0.25 + 1.386294).
     ("fr-vae-kl-1d", {"mu": 1, "s": 0.5}, 0.818147),
     # logvar 0 and μ 0: no KL in the first dimension; the second is the 1-D case.
     ("fr-vae-logvar", {"mu": [0, 1], "lv": [0, math.log(0.25)]}, 0.818147),
     ("fr-gaussian-kl", {"m1": 0, "s1": 1, "m2": 1, "s2": 1}, 0.5),
+    # Modes at ±3 with unit spread: variance 1 + 9 = 10.
+    ("fr-forward-moment-match", {"m": 3, "s": 1}, math.sqrt(10)),
     ("fr-rlhf-penalty", {"r": 2, "beta": 0.1, "pol": [0.5, 0.5, 0.5],
                          "rho": [0.25, 0.25, 0.25]}, 2 - 0.3 * 0.693147),
     # r = 0.6 / 0.3 = 2: 2 − 1 − ln 2.
