@@ -68,3 +68,8 @@ def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
     # Typer would import pydantic to coerce these commands' options; it costs more
     # start-up time than numpy (xentcli/cli/coercion.py gives them a plain converter).
     assert "pydantic" not in _loaded(*args)
+
+
+@pytest.mark.parametrize("args", [("drill", "--help"), ("drill", "check", "--help")])
+def test_drill_help_loads_nothing_heavy(args: tuple[str, ...]) -> None:
+    assert _loaded(*args) == []

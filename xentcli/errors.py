@@ -31,3 +31,8 @@ class ExpressionError(QuizError, ValueError):
 
 class StoreError(QuizError):
     """The progress store cannot be opened, read or written."""
+
+
+class DrillError(XentError):
+    """Bad input to ``xent drill``: an unknown drill, a missing file, a file
+    without the drill's function, or a drill file that is not valid."""

@@ -179,7 +179,7 @@ def root(
 
 #: The top-level commands, in the order help lists them; each is declared by the
 #: module of the same name in xentcli/cli/, through its ``register(app)``.
-COMMANDS = ("calc", "quiz", "bank", "stats", "plot", "learn")
+COMMANDS = ("calc", "quiz", "bank", "stats", "plot", "learn", "drill")
 
 # One line each for `xent --help` (the docstrings' first sentences get cut at 45 columns).
 SUMMARIES = {
@@ -189,6 +189,7 @@ SUMMARIES = {
     "stats": "Your progress per topic, what is due for review, your streak.",
     "plot": "Draw the curves behind cross-entropy in the terminal.",
     "learn": "One-minute concept cards, one per quiz topic.",
+    "drill": "Coding drills: implement the losses in numpy, graded strictly.",
 }
 
 

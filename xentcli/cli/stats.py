@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from xentcli.quiz.schedule import ProgressSummary
-    from xentcli.quiz.store import Store
+    from xentcli.quiz.store import DrillProgress, Store
 
 _EXPORT_FORMATS = (".csv", ".json")
 _LEVELS = "▁▂▃▄▅▆▇█"
@@ -253,17 +253,72 @@ def stats(
         tz = now.astimezone().tzinfo or timezone.utc
         reviews = store.reviews() if store is not None else []
         sessions = store.session_count() if store is not None else 0
+        drills = _drill_progress(store)
     finally:
         if store is not None:
             store.close()
     summary = summarize(reviews, now=now, tz=tz)
     if json_output:
         report = _summary_json(summary, path, sessions)
+        report["drills"] = _drills_json(drills)
         sys.stdout.write(json.dumps(report, ensure_ascii=False, allow_nan=False) + "\n")
     elif not summary.answered:
         out_console().print("No progress yet: answers are saved as you take [bold]xent quiz[/].")
+        _render_drills(out_console(), drills)
     else:
         _render(out_console(), summary, sessions, path, tz)
+        _render_drills(out_console(), drills)
+
+
+# ------------------------------------------------------------- coding drills
+# `xent drill check` results (their own table); kept apart from the quiz's summary.
+
+
+def _drill_progress(store: Store | None) -> list[DrillProgress]:
+    from xentcli.quiz.store import drill_progress
+
+    return drill_progress(store) if store is not None else []
+
+
+def _shipped_drill_count() -> int:
+    from xentcli.drill.tasks import drills_dir
+
+    try:
+        return len(list(drills_dir().glob("*.yaml")))
+    except Exception:  # a missing folder is `xent drill`'s error to report, not stats'
+        return 0
+
+
+def _drills_json(drills: list[DrillProgress]) -> dict[str, Any]:
+    return {
+        "passed": sum(d.passed for d in drills),
+        "total": _shipped_drill_count(),
+        "attempts": sum(d.attempts for d in drills),
+        "by_drill": {
+            d.drill: {"attempts": d.attempts, "passes": d.passes, "passed": d.passed,
+                      "last_attempt": _iso(d.last_attempt)}
+            for d in drills
+        },
+    }
+
+
+def _render_drills(console: Console, drills: list[DrillProgress]) -> None:
+    import textwrap
+
+    from rich.markup import escape
+
+    if not drills:
+        return
+    passed = [d.drill for d in drills if d.passed]
+    checks = sum(d.attempts for d in drills)
+    console.print(
+        f"Coding drills: {len(passed)} of {_shipped_drill_count()} passed, in {checks} "
+        f"check{'' if checks == 1 else 's'} ([bold]xent drill list[/])."
+    )
+    if passed:
+        for line in textwrap.wrap("Passed: " + ", ".join(passed), 78,
+                                  subsequent_indent="  ", break_on_hyphens=False):
+            console.print(escape(line), soft_wrap=True)
 
 
 def _export_and_reset(store: Store | None, path: Path, export: Path | None, reset: bool,

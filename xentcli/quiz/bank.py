@@ -14,6 +14,7 @@ The question model (:class:`Question`, :class:`Instance`, drawing) lives in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,7 @@ def _display(path: Path) -> str:
     """A path as messages show it: relative to the current folder when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a link that loops
         return str(path)
 
 
@@ -127,6 +128,14 @@ def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Pr
     """
     files: dict[Path, Path] = {}  # resolved -> as given
     problems: list[Problem] = []
+
+    def add(file: Path) -> None:
+        try:
+            files.setdefault(file.resolve(), file)
+        except (OSError, RuntimeError):  # Python < 3.13 raises RuntimeError for a loop
+            problems.append(Problem(_display(file), None, None,
+                                    "a symbolic link that loops back on itself"))
+
     for path in paths if paths else [shipped_bank_dir()]:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
@@ -135,14 +144,54 @@ def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Pr
                     Problem(_display(path), None, None, "no .yaml files in this folder")
                 )
             for file in found:
-                files.setdefault(file.resolve(), file)
+                add(file)
         elif path.is_file():
-            files.setdefault(path.resolve(), path)
+            add(path)
         elif path.exists():
             problems.append(Problem(_display(path), None, None, "not a file or folder"))
+        elif path.is_symlink():
+            problems.append(Problem(_display(path), None, None,
+                                    "a symbolic link to nothing, or one that loops"))
         else:
             problems.append(Problem(_display(path), None, None, "no such file or folder"))
     return list(files.values()), problems
+
+
+class _Unreadable(Exception):
+    """A bank path that is not a regular file of a sensible size; the reason."""
+
+
+def _read_bounded(path: Path) -> str:
+    """The text of a bank file, read once from the opened file.
+
+    What the open file *is* decides, not its name or ``st_size``: a named pipe
+    would block every command that reads banks, and a link to /dev/zero reports
+    size 0 and never ends. At most ``MAX_FILE_BYTES`` are read.
+    """
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)  # non-blocking: opening a FIFO must not wait for a writer
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a named pipe" if stat.S_ISFIFO(mode) else
+                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                    "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+            raise _Unreadable(f"{kind}, not a bank file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise _Unreadable(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
 
 
 # ------------------------------------------------------------------------- reading
@@ -155,10 +204,10 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topi
         problems.append(Problem(file, line, None, reason))
 
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            report(None, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
-            return None
-        text = path.read_text(encoding="utf-8")
+        text = _read_bounded(path)
+    except _Unreadable as exc:
+        report(None, str(exc))
+        return None
     except UnicodeDecodeError:
         report(None, "the file is not UTF-8 text")
         return None

@@ -49,6 +49,8 @@ __all__ = [
     "FILENAME",
     "HINTS_SCHEMA",
     "INTERVIEW_SCHEMA",
+    "DrillAttempt",
+    "DrillProgress",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Progress",
@@ -58,6 +60,7 @@ __all__ = [
     "default_path",
     "open_progress",
     "open_store",
+    "record_drill_attempt",
 ]
 
 ENV_HOME = "XENT_HOME"
@@ -126,6 +129,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "ALTER TABLE answers ADD COLUMN hints INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE answers ADD COLUMN diagnosis TEXT",
+    ),
+    # v5: coding drills, one row per `xent drill check`; which drills are
+    # passed is read from it. A table of its own: the quiz's are untouched
+    # (and DRILLS_VERSION is found from this step, not written down).
+    (
+        """CREATE TABLE drill_attempts (
+            id INTEGER PRIMARY KEY,
+            drill TEXT NOT NULL,
+            passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+            failed_test TEXT,
+            tests_passed INTEGER NOT NULL,
+            tests_total INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            attempted_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX drill_attempts_by_drill ON drill_attempts (drill, attempted_at)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -384,6 +403,7 @@ class Store:
                 gone = int(self.conn.execute("SELECT count(*) FROM answers").fetchone()[0])
                 self.conn.execute("DELETE FROM answers")
                 self.conn.execute("DELETE FROM sessions")
+                self.conn.execute("DELETE FROM drill_attempts")  # coding drills
                 self.conn.execute("COMMIT")
             except BaseException:
                 if self.conn.in_transaction:
@@ -593,3 +613,80 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
             return Progress(SaveStatus.READ_ONLY, where, reviews,
                             warning=f"{store.note}; answers will not be saved", exam_date=exam)
     return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam)
+
+
+# ------------------------------------------------------------- coding drills
+# Everything about `xent drill` progress is in this section (and its migration).
+
+
+@dataclass(frozen=True)
+class DrillAttempt:
+    """One `xent drill check` of a file."""
+
+    drill: str
+    passed: bool
+    failed_test: str | None
+    tests_passed: int
+    tests_total: int
+    seconds: float
+    attempted_at: datetime
+
+
+@dataclass(frozen=True)
+class DrillProgress:
+    """One drill's history: how often it was checked, and whether it ever passed."""
+
+    drill: str
+    attempts: int
+    passes: int
+    last_attempt: datetime
+
+    @property
+    def passed(self) -> bool:
+        return self.passes > 0
+
+
+def record_drill_attempt(attempt: DrillAttempt, path: Path | None = None) -> str | None:
+    """Save one check; return a warning instead when the store cannot be written.
+
+    Raises:
+        StoreError: the file is damaged, not SQLite or from a newer xent.
+    """
+    where = path if path is not None else default_path()
+    try:
+        store = _open(where, create=True)
+    except _Unwritable as exc:
+        return f"{exc}; this check was not saved"
+    assert store is not None  # create=True never gives None
+    with store:
+        if not store.writable:
+            return f"{store.note}; this check was not saved"
+        try:
+            store.conn.execute(
+                "INSERT INTO drill_attempts (drill, passed, failed_test, tests_passed, "
+                "tests_total, seconds, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (attempt.drill, int(attempt.passed), attempt.failed_test, attempt.tests_passed,
+                 attempt.tests_total, float(attempt.seconds), _timestamp(attempt.attempted_at)),
+            )
+        except sqlite3.Error as exc:
+            raise _failure(where, exc, "saving a drill check") from None
+    return None
+
+
+#: The schema version that brought the drills' table (found, not written down,
+#: so that the steps of other features can come before it).
+DRILLS_VERSION = 1 + next(
+    i for i, step in enumerate(MIGRATIONS) if any("drill_attempts" in s for s in step))
+
+
+def drill_progress(store: Store) -> list[DrillProgress]:
+    """Every drill that was ever checked, by name (none in older files)."""
+    if store.version < DRILLS_VERSION:
+        return []
+    rows = store._read(
+        "SELECT drill, count(*), sum(passed), max(attempted_at) FROM drill_attempts "
+        "GROUP BY drill ORDER BY drill",
+        "reading drill progress",
+    )
+    return [DrillProgress(drill, int(n), int(passes or 0), datetime.fromisoformat(str(last)))
+            for drill, n, passes, last in rows]
