@@ -557,3 +557,13 @@ def test_declared_mistakes_compute_the_slip_they_name(key: tuple[str, str]) -> N
     for inst in _draws(question_id)[:40]:
         value = next(m.value for m in inst.mistakes if m.id == mistake_id)
         assert value == pytest.approx(MISTAKE_REFERENCE[key](inst.params), rel=1e-9)
+
+
+@pytest.mark.parametrize("question", NUMERIC, ids=[q.id for q in NUMERIC])
+def test_worked_solutions_and_tables_fit_80_columns(question: Any) -> None:
+    # Prose prompts are folded by the terminal; tables and worked lines are not.
+    for inst in _draws(question.id):
+        lines = inst.explanation.splitlines()
+        if len(inst.prompt.splitlines()) > 1:
+            lines += inst.prompt.splitlines()
+        assert max(len(line) for line in lines) <= 80, (question.id, inst.seed)
