@@ -12,6 +12,7 @@ from pathlib import Path
 
 import genanki
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli.app import app
@@ -113,7 +114,7 @@ def test_an_existing_file_is_replaced_only_with_force(tmp_path: Path) -> None:
     deck.write_bytes(b"keep me")
     result = _export(str(deck), "-t", "entropy")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == f"Error: {deck} already exists; add --force to replace it\n"
+    assert result.stderr == wrapped(f"Error: {deck} already exists; add --force to replace it\n")
     assert deck.read_bytes() == b"keep me"
     assert _export(str(deck), "-t", "entropy", "--force").exit_code == 0
     assert zipfile.is_zipfile(deck)
@@ -132,7 +133,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path,
     monkeypatch.setattr(genanki.Package, "write_to_file", half_then_fail)
     result = _export(str(deck), "-t", "entropy", "--force")
     assert result.exit_code == 2
-    assert result.stderr == f"Error: cannot write {deck}: No space left on device\n"
+    assert result.stderr == wrapped(f"Error: cannot write {deck}: No space left on device\n")
     assert deck.read_bytes() == b"old deck"
     assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]
 
@@ -143,7 +144,7 @@ def test_without_genanki_one_line_and_exit_2(tmp_path: Path,
     deck = tmp_path / "deck.apkg"
     result = _export(str(deck))
     assert result.exit_code == 2
-    assert result.stderr == ("Error: the Anki export needs the genanki package: pip install "
+    assert result.stderr == wrapped("Error: the Anki export needs the genanki package: pip install "
                              "'xentcli[anki]' (or export with --format csv)\n")
     assert not deck.exists()
     # CSV needs no genanki.
@@ -182,5 +183,5 @@ def test_bad_exports_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                                   args: list[str], message: str) -> None:
     monkeypatch.chdir(tmp_path)
     result = _export(*args)
-    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", wrapped(message))
     assert list(tmp_path.iterdir()) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli.app import app
@@ -252,7 +253,7 @@ def test_bad_options_are_one_line(clock: FakeClock, args: list[str], message: st
     result = _run(clock, [], *args, "--no-save")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == message + "\n"
+    assert result.stderr == wrapped(message + "\n")
 
 
 def test_an_open_answer_in_time_is_graded_even_if_the_self_grade_comes_later(

@@ -8,6 +8,7 @@ import math
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -152,7 +153,7 @@ def test_plan_sets_shows_and_clears_the_date(at_noon: None) -> None:
 )
 def test_bad_dates_are_one_line(at_noon: None, args: list[str], message: str) -> None:
     result = CliRunner().invoke(app, ["plan", *args])
-    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", wrapped(message))
 
 
 def test_review_and_stats_follow_the_plan(at_noon: None,
