@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli.app import app
@@ -82,7 +83,7 @@ def test_check_refuses_a_missing_path() -> None:
     result = _bank("check", "nope")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         "Error: Invalid value for 'PATH': path 'nope' does not exist. "
         "See 'xent bank check --help'.\n"
     )
@@ -92,7 +93,7 @@ def test_list_refuses_an_invalid_bank() -> None:
     result = _bank("list", "--bank", "bad/other.yaml")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         "Error: bad/other.yaml:9: question 'broken-name': key_points must be a list of 2 to 6 "
         "entries\n"
     )

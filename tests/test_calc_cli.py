@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -61,11 +62,13 @@ def strict_json(*args: str) -> dict[str, Any]:
 
 
 def fails(*args: str, input: str | None = None) -> str:
-    """Run a failing command: exit 2, nothing on stdout, one line on stderr."""
+    """Run a failing command: exit 2, nothing on stdout, one message on stderr
+    (a long one continues on indented lines, within 80 columns)."""
     result = calc(*args, input=input)
     assert result.exit_code == 2, result.stdout + result.stderr
     assert result.stdout == ""
-    assert result.stderr.count("\n") == 1
+    assert result.stderr.count("Error: ") == 1
+    assert all(line.startswith("       ") for line in result.stderr.splitlines()[1:])
     assert "Traceback" not in result.stderr
     return str(result.stderr)
 
@@ -446,14 +449,15 @@ def test_stdin_and_files(tmp_path: Path) -> None:
     ],
 )
 def test_errors(args: list[str], message: str) -> None:
-    assert fails(*args) == message
+    assert fails(*args) == wrapped(message)
 
 
 def test_file_errors(tmp_path: Path) -> None:
-    assert fails("entropy", f"@{tmp_path}") == f"Error: P: @{tmp_path}: is a directory, not a file\n"
+    assert fails("entropy", f"@{tmp_path}") == wrapped(
+        f"Error: P: @{tmp_path}: is a directory, not a file\n")
     garbage = tmp_path / "g.bin"
     garbage.write_bytes(bytes(range(256)) * 4)
-    assert fails("entropy", f"@{garbage}") == (
+    assert fails("entropy", f"@{garbage}") == wrapped(
         f"Error: P: @{garbage} is not a text file (nor a .npy array)\n"
     )
     assert fails("entropy", "-", input="") == "Error: P: standard input holds no numbers\n"
@@ -563,6 +567,7 @@ def test_anything_typed_gives_a_result_or_one_error_line(
     if result.exit_code == 2:
         assert result.stdout == ""
         assert result.stderr.startswith("Error: ")
-        assert result.stderr.count("\n") == 1
+        assert all(line.startswith("       ") and len(line) <= 80
+                   for line in result.stderr.splitlines()[1:])
     else:
         assert result.stderr in ("",) or result.stderr.startswith("Note: ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -47,7 +48,7 @@ def test_plot_refuses_script_outputs(flag: str) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     name = "--quiet" if flag == "-q" else "--json"
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         f"Error: Invalid value for '--plot': --plot draws under the result for people; it "
         f"does not go with {name}. See 'xent calc entropy --help'.\n"
     )

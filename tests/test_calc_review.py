@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -206,7 +207,7 @@ def test_a_number_too_large_for_a_float_is_named_as_typed() -> None:
     }.items():
         result = calc(*args)
         assert result.exit_code == 2
-        assert result.stderr == f"Error: {message}: the largest is about 1.8e308\n"
+        assert result.stderr == wrapped(f"Error: {message}: the largest is about 1.8e308\n")
     assert calc("softmax", "-inf,0", "-q").stdout == "0.0 1.0\n"
     assert calc("softmax", "1e308,0", "-q").stdout == "1.0 0.0\n"
 

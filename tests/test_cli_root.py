@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import typer
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli import __version__
@@ -106,7 +107,7 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(
     monkeypatch.delenv("XENT_DEBUG", raising=False)
     result = runner.invoke(app, ["calc", "entropy", "0.5,0.5"])
     assert result.exit_code == 1
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         "Error: internal error (RuntimeError: boom); set XENT_DEBUG=1 to see where, "
         "and please report it.\n"
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli.app import app
@@ -101,7 +102,7 @@ def test_an_unknown_drill_is_one_line_exit_2(name: str, message: str) -> None:
         result = _drill(command, name)
         assert result.exit_code == 2
         assert result.stdout == ""
-        assert result.stderr == message
+        assert result.stderr == wrapped(message)
 
 
 # ----------------------------------------------------------------------------- start
@@ -117,7 +118,7 @@ def test_start_writes_the_starter_and_never_replaces_without_force(tmp_path: Pat
     target.write_text("# my work\n")
     again = _drill("start", "softmax")
     assert again.exit_code == 2
-    assert again.stderr == ("Error: softmax.py already exists; add --force to replace it "
+    assert again.stderr == wrapped("Error: softmax.py already exists; add --force to replace it "
                             "(your work in it would be lost)\n")
     assert target.read_text() == "# my work\n"
     forced = _drill("start", "softmax", "--force")
@@ -198,7 +199,7 @@ def test_check_infers_the_drill_from_the_file_name_or_takes_drill() -> None:
     result = _drill("check", "mine.py", "--no-save")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == ("Error: cannot tell which drill mine.py is for: name the file "
+    assert result.stderr == wrapped("Error: cannot tell which drill mine.py is for: name the file "
                              "after the drill (softmax.py) or add --drill NAME\n")
     assert _drill("check", "mine.py", "--drill", "softmax", "--no-save").exit_code == 0
     # The longest name wins: log_softmax.py is not a softmax file.
@@ -223,7 +224,7 @@ def test_bad_input_to_check_is_one_line_exit_2(files: dict[str, str], args: list
     result = _drill("check", *args)
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == stderr
+    assert result.stderr == wrapped(stderr)
     assert not default_path().exists()  # nothing recorded
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli.app import app
@@ -396,7 +397,7 @@ def test_an_unknown_question_id_is_one_line_with_a_suggestion() -> None:
     result = _quiz("--question", "bits-to-nat")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == ("Error: unknown question 'bits-to-nat'. Did you mean "
+    assert result.stderr == wrapped("Error: unknown question 'bits-to-nat'. Did you mean "
                              "'bits-to-nats'? 'xent bank list --json' lists the ids.\n")
 
 

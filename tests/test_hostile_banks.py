@@ -51,7 +51,7 @@ def test_escape_sequences_in_bank_text_never_reach_the_terminal(
     quiz = runner.invoke(app, ["quiz", "--bank", str(path), "--no-save"], input="skip\n")
     for result in (check, quiz):
         assert result.exit_code in (1, 2)
-        assert expected in result.stdout + result.stderr
+        assert expected in result.stdout + result.stderr.replace("\n       ", " ")
         assert "\x1b" not in result.stdout + result.stderr
         assert "\x9b" not in result.stdout + result.stderr
 

@@ -158,3 +158,14 @@ def test_the_date_is_cleared_and_a_hand_edited_one_is_named(db: Path) -> None:
                                              r"not a date \(YYYY-MM-DD\); set it again with "
                                              r"xent plan --date$"):
             read_exam_date(store)
+
+
+def test_reset_deletes_the_interviews_and_keeps_the_date(db: Path) -> None:
+    recorder = open_progress().interview_recorder()
+    recorder.record(AnswerRecord("q1", "kl", "numeric", 1, {}, "1", "1.0", True))
+    recorder.save(_interview(asked=1, correct=1))
+    with open_store() as store:  # type: ignore[union-attr]
+        write_exam_date(store, date(2026, 12, 4))
+        assert store.reset() == 1
+        assert read_interviews(store) == []
+        assert read_exam_date(store) == date(2026, 12, 4)

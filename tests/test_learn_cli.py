@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -83,7 +84,7 @@ def test_unknown_topic_is_one_line_exit_2(topic: str, stderr: str) -> None:
     result = runner.invoke(app, ["learn", topic])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == stderr
+    assert result.stderr == wrapped(stderr)
 
 
 def test_topic_markup_is_not_interpreted() -> None:

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import numpy as np
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -201,7 +202,8 @@ def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
 def test_bad_input_is_one_line_exit_2(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["plot", *args])
     assert "\n" not in message  # one line, and the whole of it
-    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", wrapped(f"Error: {message}\n"))
 
 
 # ------------------------------------------------------------------------ chart data
@@ -424,7 +426,7 @@ def test_save_to_a_missing_folder_is_an_error(tmp_path: Path) -> None:
     target = tmp_path / "nowhere" / "plot.txt"
     result = runner.invoke(app, ["plot", "entropy", "--save", str(target)])
     assert result.exit_code == 2
-    assert result.stderr == f"Error: cannot write {target}: No such file or directory\n"
+    assert result.stderr == wrapped(f"Error: cannot write {target}: No such file or directory\n")
 
 
 def test_save_htm_is_a_web_page_too(tmp_path: Path) -> None:
@@ -463,8 +465,8 @@ def test_save_refuses_names_it_cannot_write(
 
 def test_force_needs_save() -> None:
     assert _save("--force") == (
-        2, "", "Error: Invalid value for '--force': only goes with --save. "
-        "See 'xent plot entropy --help'.\n")
+        2, "", wrapped("Error: Invalid value for '--force': only goes with --save. "
+                       "See 'xent plot entropy --help'.\n"))
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "page.html"])
@@ -504,7 +506,7 @@ def test_save_never_writes_over_the_progress_file(ending: str, force: list[str])
     target.touch()
     before = {p.name: p.read_bytes() for p in database.parent.iterdir()}
     assert _save("--save", str(target), *force) == (
-        2, "", f"Error: {target} is your progress file; choose another name\n")
+        2, "", wrapped(f"Error: {target} is your progress file; choose another name\n"))
     assert {p.name: p.read_bytes() for p in database.parent.iterdir()} == before
 
 
@@ -514,7 +516,7 @@ def test_save_sees_through_a_link_to_the_progress_file(tmp_path: Path) -> None:
     link = tmp_path / "plot.txt"
     link.symlink_to(database)
     assert _save("--save", str(link), "--force") == (
-        2, "", f"Error: {link} is your progress file; choose another name\n")
+        2, "", wrapped(f"Error: {link} is your progress file; choose another name\n"))
     assert database.read_bytes() == before
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli.app import app
@@ -308,7 +309,7 @@ def test_usage_errors(args: list[str], message: str) -> None:
     result = _quiz(*args)
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == message
+    assert result.stderr == wrapped(message)
 
 
 def test_an_invalid_bank_is_refused_with_file_and_id(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -316,7 +317,7 @@ def test_an_invalid_bank_is_refused_with_file_and_id(monkeypatch: pytest.MonkeyP
     result = _quiz("--bank", "bad")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         "Error: bad/broken.yaml:8: question 'broken-unknown-key': unknown key 'anwser' "
         "(and 7 more problems; run 'xent bank check bad' for the list)\n"
     )
@@ -409,7 +410,7 @@ def test_a_narrow_terminal_reflows_bank_text_with_hanging_indents(
 )
 def test_shipped_bank_usage_errors(args: list[str], message: str) -> None:
     result = _quiz(*args)  # _quiz passes --no-save
-    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", wrapped(message))
 
 
 def test_a_topic_is_found_in_any_case() -> None:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -195,5 +196,5 @@ def test_running_out_of_memory_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_module, "load_command", no_memory)
     result = runner.invoke(app, ["stats"])
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == ("Error: not enough memory for this input; try a smaller file or "
+    assert result.stderr == wrapped("Error: not enough memory for this input; try a smaller file or "
                              "a machine with more memory.\n")

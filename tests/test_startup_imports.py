@@ -60,9 +60,21 @@ def test_human_view_loads_rich_not_pydantic() -> None:
     assert _loaded("calc", "kl", "0.5,0.5", "0.25,0.75") == ["numpy", "rich"]
 
 
+def test_help_of_the_wave_two_commands_loads_nothing_heavy() -> None:
+    for args in (("export", "anki", "--help"), ("interview", "--help"), ("plan", "--help")):
+        assert _loaded(*args) == [], args
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(["export", "anki", "--help"]),
+         json.dumps(["genanki"])],
+        capture_output=True, text=True,
+    )
+    assert probe.stderr.rsplit("\nLOADED ", 1)[1] == "[]"
+
+
 @pytest.mark.parametrize("args", [
     ("learn", "entropy"), ("learn",), ("stats",), ("bank", "list"), ("bank", "check"),
     ("plot", "entropy"), ("quiz", "-n", "1", "--no-save", "-t", "entropy", "--seed", "1"),
+    ("plan",), ("interview", "--no-save", "--seed", "1", "-m", "1"),
 ])
 def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
     # Typer would import pydantic to coerce these commands' options; it costs more

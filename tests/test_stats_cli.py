@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from messages import wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli import stats as stats_module
@@ -266,7 +267,7 @@ def test_export_of_no_progress_writes_an_empty_history(tmp_path: Path) -> None:
 def test_usage_errors(args: list[str], message: str) -> None:
     _record(("q", "t", True, 0))
     result = _stats(*args)
-    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", wrapped(message))
 
 
 # ------------------------------------------------------------------ reset
@@ -366,7 +367,8 @@ def test_a_refused_export_deletes_nothing(tmp_path: Path) -> None:
     target.write_text("older backup", encoding="utf-8")
     result = _stats("--export", str(target), "--reset", "--yes")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == f"Error: {target} already exists; add --force to replace it\n"
+    assert result.stderr == wrapped(f"Error: {target} already exists; add --force to replace "
+                                    "it\n")
     assert target.read_text(encoding="utf-8") == "older backup"
     assert _count() == 6
 
@@ -380,7 +382,8 @@ def test_export_never_writes_over_the_progress_file(ending: str, force: list[str
     before = {p.name: p.read_bytes() for p in _db().parent.iterdir()}
     result = _stats("--export", str(target), *force)
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == f"Error: {target} is your progress file; choose another name\n"
+    assert result.stderr == wrapped(f"Error: {target} is your progress file; choose another "
+                                    "name\n")
     assert {p.name: p.read_bytes() for p in _db().parent.iterdir()} == before
     assert _count() == 6
 
@@ -392,7 +395,8 @@ def test_export_sees_through_a_link_to_the_progress_file(tmp_path: Path) -> None
     before = _db().read_bytes()
     result = _stats("--export", str(link), "--force")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == f"Error: {link} is your progress file; choose another name\n"
+    assert result.stderr == wrapped(f"Error: {link} is your progress file; choose another "
+                                    "name\n")
     assert _db().read_bytes() == before
 
 
@@ -429,7 +433,7 @@ def test_a_damaged_file_is_reported_and_left_untouched(args: list[str]) -> None:
     before = _db().read_bytes()
     result = _stats(*args)
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         f"Error: the progress file {_db()} is not an SQLite database; it was left untouched. "
         "Move it aside to start afresh, or quiz with --no-save\n"
     )

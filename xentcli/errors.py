@@ -33,6 +33,10 @@ class StoreError(QuizError):
     """The progress store cannot be opened, read or written."""
 
 
+class ExportError(XentError):
+    """An export that cannot be made (a missing optional package, a bad option)."""
+
+
 class DrillError(XentError):
     """Bad input to ``xent drill``: an unknown drill, a missing file, a file
     without the drill's function, or a drill file that is not valid."""

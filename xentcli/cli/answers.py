@@ -18,6 +18,7 @@ __all__ = [
     "MAX_ANSWER",
     "enable_line_editing",
     "input_line",
+    "read_bounded_line",
 ]
 
 
@@ -31,6 +32,9 @@ class _Answers(Protocol):
 
 
 MAX_ANSWER = 2000  # characters kept of one answer (an open answer is a paragraph)
+#: Characters read of one piped answer line; the rest of a longer line is skipped
+#: in pieces of this size, never held whole (a 500 MB line costs no memory).
+READ_LIMIT = 4 * MAX_ANSWER
 
 
 #: A terminal's key codes and control sequences: ESC [ ... final, ESC O x, ESC x.
@@ -99,6 +103,22 @@ def input_line(console: Console, prompt: str) -> str:
     return console.input(f"[bold]{prompt}[/] ")
 
 
+def read_bounded_line(limit: int = READ_LIMIT) -> str | None:
+    """One line of standard input without its newline, at most ``limit`` characters
+    (a longer one ends in ``…``, the rest of it read and dropped); None at the end."""
+    line = sys.stdin.readline(limit)
+    if not line:
+        return None
+    if line.endswith("\n"):
+        return line.rstrip("\r\n")
+    if len(line) < limit:  # the input ended without a newline
+        return line.rstrip("\r")
+    while True:  # skip the rest of the line, a bounded piece at a time
+        rest = sys.stdin.readline(limit)
+        if not rest or rest.endswith("\n"):
+            return line + "…"
+
+
 class _TerminalAnswers:
     """Answers typed at a terminal, with line editing and history (readline)."""
 
@@ -129,12 +149,12 @@ class _LineAnswers:
         self.garbled = False
 
     def read(self, prompt: str) -> str | None:
-        line = sys.stdin.readline()
-        if not line:
+        line = read_bounded_line()
+        if line is None:
             return None
         from rich.text import Text
 
-        text, self.garbled = _clean_answer(line.rstrip("\r\n"))
+        text, self.garbled = _clean_answer(line)
         # A Text, not markup: an answer ending in a backslash is echoed as typed.
         self.console.print(Text.assemble((prompt, "bold"), " ", text))
         return text

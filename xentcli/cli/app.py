@@ -2,14 +2,17 @@
 
 Every command module registers itself on :data:`app`. Errors raised anywhere
 below (:class:`xentcli.errors.XentError`, Typer's usage errors, Ctrl-C) are
-turned into exactly one line on stderr and an :class:`ExitStatus` by
-:class:`XentGroup`, so the commands themselves never format an error.
+turned into one message on stderr and an :class:`ExitStatus` by
+:class:`XentGroup`, so the commands themselves never format an error. A message
+fits 80 columns: a long one continues on lines indented under its text, and a
+value quoted in it is cut short with '…' (an input can be a 90 KB line).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from functools import cache
@@ -22,14 +25,69 @@ from xentcli import __version__
 from xentcli.cli.status import ExitStatus
 from xentcli.errors import XentError
 
+#: Width of every line of an error message.
+WIDTH = 80
+#: Longest quoted value kept whole in a message ('…' ends a longer one).
+QUOTE_LIMIT = 40
+#: Longest message, in characters, before its middle is left out.
+MESSAGE_LIMIT = 400
+# Quotes pair up from the left ('a' ... 'b' is two quoted values, never one),
+# and an apostrophe inside a word (can't) opens and closes nothing.
+_QUOTED = re.compile(r"""(?<!\w)'([^']*)'(?!\w)|(?<!\w)"([^"]*)"(?!\w)""")
+
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _cut(match: re.Match[str]) -> str:
+    quote = "'" if match.group(1) is not None else '"'
+    value = match.group(1) if match.group(1) is not None else match.group(2)
+    if len(value) <= QUOTE_LIMIT:
+        return match.group(0)
+    return f"{quote}{value[: QUOTE_LIMIT - 1]}…{quote}"
+
+
+def _unbreakable(match: re.Match[str]) -> str:
+    return match.group(0).replace(" ", "\xa0")
+
+
+def shorten(message: str) -> str:
+    """One line, quoted values cut at :data:`QUOTE_LIMIT`, the whole at
+    :data:`MESSAGE_LIMIT` (its start and its end kept: the end often says what
+    to do).
+
+    >>> shorten("row 3 is empty: '" + "1," * 40 + "'")
+    "row 3 is empty: '1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1…'"
+    """
+    text = _QUOTED.sub(_cut, _one_line(message))
+    if len(text) > MESSAGE_LIMIT:
+        tail = MESSAGE_LIMIT // 4
+        text = f"{text[: MESSAGE_LIMIT - tail - 3]} … {text[-tail:]}"
+    return text
+
+
+def wrap_error(message: str, prefix: str = "Error: ") -> str:
+    """``Error: message`` within :data:`WIDTH` columns, continuation lines
+    indented under the text, ending in a newline.
+
+    >>> print(wrap_error("a " * 45), end="")
+    Error: a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a
+           a a a a a a a a
+    """
+    import textwrap
+
+    # A short quoted value ('xent bank check --help') stays on one line: its
+    # spaces are made unbreakable while the text is wrapped.
+    text = _QUOTED.sub(_unbreakable, shorten(message))
+    lines = textwrap.wrap(text, WIDTH, initial_indent=prefix,
+                          subsequent_indent=" " * len(prefix), break_on_hyphens=False)
+    return "\n".join(lines or [prefix.rstrip()]).replace("\xa0", " ") + "\n"
+
+
 def fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> typer.Exit:
     """Print ``Error: message`` on stderr; return the Exit to raise."""
-    sys.stderr.write(f"Error: {_one_line(message)}\n")
+    sys.stderr.write(wrap_error(message))
     sys.stderr.flush()
     return typer.Exit(int(status))
 
@@ -96,10 +154,10 @@ class XentGroup(TyperGroup):
         except typer.TyperException as exc:  # click's usage errors
             status = _usage_error(exc)
         except MemoryError:
-            sys.stderr.write(
-                "Error: not enough memory for this input; try a smaller file or a "
-                "machine with more memory.\n"
-            )
+            sys.stderr.write(wrap_error(
+                "not enough memory for this input; try a smaller file or a "
+                "machine with more memory."
+            ))
             status = ExitStatus.ERROR
         except BrokenPipeError:
             # `xent ... | head`: the reader took what it wanted and left; that is
@@ -109,10 +167,10 @@ class XentGroup(TyperGroup):
         except Exception as exc:  # a bug: one line for the user, the trace on request
             if os.environ.get("XENT_DEBUG"):
                 raise
-            sys.stderr.write(
-                f"Error: internal error ({type(exc).__name__}: {_one_line(str(exc))}); "
-                "set XENT_DEBUG=1 to see where, and please report it.\n"
-            )
+            sys.stderr.write(wrap_error(
+                f"internal error ({type(exc).__name__}: {shorten(str(exc))}); "
+                "set XENT_DEBUG=1 to see where, and please report it."
+            ))
             status = ExitStatus.ERROR
         if standalone_mode:
             sys.exit(status)
@@ -131,7 +189,7 @@ def _usage_error(exc: Exception) -> int:
     if message and message[-1] not in ".?!":
         message += "."
     hint = f" See '{ctx.command_path} --help'." if ctx is not None else ""
-    sys.stderr.write(f"Error: {message}{hint}\n")
+    sys.stderr.write(wrap_error(f"{message}{hint}"))
     return int(getattr(exc, "exit_code", ExitStatus.USAGE))
 
 
@@ -179,16 +237,21 @@ def root(
 
 #: The top-level commands, in the order help lists them; each is declared by the
 #: module of the same name in xentcli/cli/, through its ``register(app)``.
-COMMANDS = ("calc", "quiz", "bank", "stats", "plot", "learn", "drill")
+COMMANDS = (
+    "calc", "quiz", "interview", "bank", "stats", "plan", "plot", "learn", "drill", "export",
+)
 
 # One line each for `xent --help` (the docstrings' first sentences get cut at 45 columns).
 SUMMARIES = {
     "calc": "Entropy, cross-entropy, KL, BCE, focal loss, softmax, gradients.",
     "quiz": "Practice interview questions on cross-entropy, graded on the spot.",
+    "interview": "A timed mock interview with a readiness report.",
     "bank": "List and check the question banks of `xent quiz`.",
     "stats": "Your progress per topic, what is due for review, your streak.",
     "plot": "Draw the curves behind cross-entropy in the terminal.",
     "learn": "One-minute concept cards, one per quiz topic.",
+    "plan": "A plan to your interview date: what to review today.",
+    "export": "Export the questions and concept cards for Anki or as CSV.",
     "drill": "Coding drills: implement the losses in numpy, graded strictly.",
 }
 

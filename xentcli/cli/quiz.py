@@ -67,7 +67,20 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
                             soft_wrap=True)
     if seeded and not review:
         return progress.recorder(), RandomPlanner()
-    return progress.recorder(), SpacedPlanner(progress.reviews)
+    from xentcli.quiz.plan import states_until
+
+    # With an interview date (`xent plan`), the waits are fitted into the days left
+    # (that rule replays the answers: they are read only then).
+    states = (states_until(progress.reviews, progress.exam_date)
+              if progress.exam_date is not None else None)
+    if states is not None and review and progress.exam_date is not None:
+        from xentcli.cli.plan import plan_note
+
+        err_console().print(plan_note(progress.exam_date))
+    if states is None and progress.states is not None:  # worked out in SQL
+        return progress.recorder(), SpacedPlanner(states=progress.states,
+                                                  accuracy=progress.accuracy)
+    return progress.recorder(), SpacedPlanner(progress.reviews, states=states)
 
 
 DEFAULT_COUNT = 5
@@ -326,6 +339,7 @@ def _ask_open(console: Console, answers: _Answers, session: Session,
 
 def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> None:
     total = len(session.instances)
+    warned = False
     for number, inst in enumerate(session.instances, 1):
         topic = bank.topics.get(inst.topic)
         _show_question(console, inst, number, total, topic.title if topic else inst.topic)
@@ -337,6 +351,19 @@ def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> N
         if outcome is None:  # quit or end of input
             return
         _show_feedback(console, outcome)
+        if session.unsaved is not None and not warned:  # saving failed: a full disk
+            _warn_unsaved(session.unsaved)
+            warned = True
+
+
+def _warn_unsaved(reason: str) -> None:
+    """Saving failed (a full disk): like a read-only folder, the session goes on unsaved."""
+    from rich.markup import escape
+
+    from xentcli.cli.console import err_console
+
+    err_console().print(f"[yellow]Warning:[/] {escape(reason)}; answers from here on "
+                        "will not be saved.", soft_wrap=True)
 
 
 # ---------------------------------------------------------------------- command

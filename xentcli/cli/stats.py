@@ -15,10 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
-    from xentcli.quiz.schedule import ProgressSummary
+    from xentcli.quiz.plan import StudyPlan
+    from xentcli.quiz.schedule import CardState, ProgressSummary, Review
     from xentcli.quiz.store import DrillProgress, Store
+    from xentcli.quiz.store_interviews import InterviewRow
 
 _EXPORT_FORMATS = (".csv", ".json")
 _LEVELS = "▁▂▃▄▅▆▇█"
@@ -189,7 +193,7 @@ def _confirmed(console: Console, question: str) -> bool:
     from rich.markup import escape
 
     console.print(escape(f"{question} [y/N] "), end="", soft_wrap=True)
-    line = sys.stdin.readline()
+    line = sys.stdin.readline(1000)  # a yes or a no: a longer line is neither
     if not sys.stdin.isatty():  # the answer was not echoed: end the prompt's line
         console.print()
     return line.strip().lower() in ("y", "yes")
@@ -233,6 +237,8 @@ def stats(
     from xentcli.cli.files import check_new_file
     from xentcli.quiz.schedule import summarize
     from xentcli.quiz.store import default_path, open_store
+    from xentcli.quiz.store_interviews import read_exam_date, read_interviews
+    from xentcli.quiz.store_summary import summary as store_summary
 
     if export is not None:
         check_new_file(export, "--export", _EXPORT_FORMATS, force=force)
@@ -244,30 +250,42 @@ def stats(
     store = open_store(path)
     try:
         if export is not None or reset:
-            _export_and_reset(store, path, export, reset, yes)
+            _export_and_reset(store, path, export, reset, yes, json_output)
             return
         if store is not None and store.note:
             note = escape(store.note)
             err_console().print(f"[yellow]Note:[/] {note}; showing it read-only.", soft_wrap=True)
         now = _now()
         tz = now.astimezone().tzinfo or timezone.utc
-        reviews = store.reviews() if store is not None else []
+        exam = read_exam_date(store) if store is not None else None
+        # Aggregated in SQL (start-up does not grow with the history); a file
+        # edited by hand is replayed answer by answer, which names a bad row, and
+        # so is the plan to an interview date.
+        quick = (store_summary(store, now=now, tz=tz)
+                 if store is not None and exam is None else None)
+        reviews = store.reviews() if store is not None and quick is None else []
         sessions = store.session_count() if store is not None else 0
+        interviews = read_interviews(store) if store is not None else []
         drills = _drill_progress(store)
     finally:
         if store is not None:
             store.close()
-    summary = summarize(reviews, now=now, tz=tz)
+    summary = quick if quick is not None else summarize(
+        reviews, now=now, tz=tz, states=_plan_states(reviews, exam, now, tz))
+    plan = _study_plan(reviews, exam, interviews, now)
     if json_output:
         report = _summary_json(summary, path, sessions)
+        report.update(_interviews_json(interviews, plan))
         report["drills"] = _drills_json(drills)
         sys.stdout.write(json.dumps(report, ensure_ascii=False, allow_nan=False) + "\n")
     elif not summary.answered:
         out_console().print("No progress yet: answers are saved as you take [bold]xent quiz[/].")
         _render_drills(out_console(), drills)
+        _render_plan_and_interviews(out_console(), interviews, plan, today=now.astimezone(tz))
     else:
         _render(out_console(), summary, sessions, path, tz)
         _render_drills(out_console(), drills)
+        _render_plan_and_interviews(out_console(), interviews, plan, today=now.astimezone(tz))
 
 
 # ------------------------------------------------------------- coding drills
@@ -322,28 +340,129 @@ def _render_drills(console: Console, drills: list[DrillProgress]) -> None:
 
 
 def _export_and_reset(store: Store | None, path: Path, export: Path | None, reset: bool,
-                      yes: bool) -> None:
+                      yes: bool, json_output: bool = False) -> None:
     from rich.markup import escape
 
     from xentcli.cli.console import err_console, out_console
 
     err = err_console()
+    # With --json, stdout carries one object: what was written and deleted.
+    report: dict[str, Any] = {"database": str(path)}
     if export is not None:
         written = _export(store, export)
         what = "answer" if written == 1 else "answers"
         err.print(f"Wrote {written} {what} to {escape(str(export))}.", soft_wrap=True)
-    if not reset:
-        return
+        report.update(exported=written, export=str(export))
+    if reset:
+        report["deleted"] = _reset(store, path, yes, say=_silent if json_output else
+                                   lambda text: out_console().print(text))
+    if json_output:
+        import json
+
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+
+
+def _silent(text: str) -> None:
+    del text
+
+
+def _reset(store: Store | None, path: Path, yes: bool, say: Callable[[str], None]) -> int:
+    """Delete the progress (after asking, unless ``yes``); how many answers went."""
+    from xentcli.cli.console import err_console
+
     count = 0 if store is None else store.count()
     if store is None or count == 0:
-        out_console().print("No progress to delete.")
-        return
+        say("No progress to delete.")
+        return 0
     what = "the 1 recorded answer" if count == 1 else f"all {count} recorded answers"
-    if not yes and not _confirmed(err, f"Delete {what} in {path}? This cannot be undone."):
-        out_console().print("Nothing deleted.")
-        return
+    if not yes and not _confirmed(err_console(),
+                                  f"Delete {what} in {path}? This cannot be undone."):
+        say("Nothing deleted.")
+        return 0
     gone = store.reset()
-    out_console().print(f"Deleted {gone} recorded answer{'' if gone == 1 else 's'}.")
+    say(f"Deleted {gone} recorded answer{'' if gone == 1 else 's'}.")
+    return gone
+
+
+# ------------------------------------------- mock interviews and the plan to a date
+
+
+def _plan_states(reviews: list[Review], exam: date | None, now: datetime,
+                 tz: tzinfo) -> dict[str, CardState] | None:
+    """With an interview date ahead, what is due follows the plan's waits."""
+    from xentcli.quiz.plan import states_until
+
+    return states_until(reviews, exam, now=now, tz=tz)
+
+
+def _study_plan(reviews: list[Review], exam: date | None, interviews: list[InterviewRow],
+                now: datetime) -> StudyPlan | None:
+    if exam is None:
+        return None
+    from xentcli.cli.plan import make_plan
+
+    return make_plan(reviews, exam, [row.started_at for row in interviews], now=now)
+
+
+def _interviews_json(interviews: list[InterviewRow], plan: StudyPlan | None) -> dict[str, Any]:
+    from xentcli.cli.plan import plan_json
+    from xentcli.quiz.interview import verdict
+
+    return {
+        "interviews": [
+            {
+                "started_at": _iso(row.started_at),
+                "minutes": row.minutes,
+                "planned": row.planned,
+                "asked": row.asked,
+                "correct": row.correct,
+                "timed_out": row.timed_out,
+                "finished": row.finished,
+                "readiness": row.readiness,
+                "verdict": verdict(row.readiness),
+                "topics": {
+                    topic: item.get("readiness")
+                    for topic, item in dict(row.report.get("readiness") or {}).items()
+                    if isinstance(item, dict)
+                },
+            }
+            for row in interviews
+        ],
+        "plan": None if plan is None else plan_json(plan),
+    }
+
+
+def readiness_line(readiness: list[float]) -> str:
+    """The readiness of each interview, oldest first, as bars on a 0-100% scale.
+
+    >>> readiness_line([0.0, 0.5, 1.0])
+    '▁▅█'
+    """
+    return "".join(_LEVELS[min(len(_LEVELS) - 1, int(r * len(_LEVELS)))] for r in readiness)
+
+
+def _render_plan_and_interviews(console: Console, interviews: list[InterviewRow],
+                                plan: StudyPlan | None, today: datetime) -> None:
+    from xentcli.quiz.interview import verdict
+
+    if interviews:
+        last = interviews[-1]
+        shown = interviews[-20:]
+        trend = readiness_line([row.readiness for row in shown])
+        first = round(100 * shown[0].readiness)
+        console.print()
+        console.print(
+            f"Mock interviews: [bold]{len(interviews)}[/]. Readiness {trend} "
+            + (f"{first}% to " if len(shown) > 1 else "")
+            + f"{round(100 * last.readiness)}% ({verdict(last.readiness)}); last "
+            f"{_ago(last.started_at, today.date(), today.tzinfo or timezone.utc)}, "
+            f"{last.correct} of {last.asked} right."
+        )
+    if plan is not None:
+        from xentcli.cli.plan import render_plan
+
+        console.print()
+        render_plan(console, plan)
 
 
 def register(app: typer.Typer) -> None:

@@ -37,6 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from xentcli.errors import ExpressionError
+from xentcli.quiz.budget import Budget, spend
 from xentcli.quiz.functions import (
     ANSWER_NAMES,
     MAX_LIST,
@@ -260,10 +261,12 @@ def _constant_name(value: Any) -> str:
 
 
 class _Evaluator:
-    def __init__(self, names: Mapping[str, Any], builtins: Mapping[str, Any], formula: bool):
+    def __init__(self, names: Mapping[str, Any], builtins: Mapping[str, Any], formula: bool,
+                 budget: Budget | None = None):
         self.names = names
         self.builtins = builtins
         self.formula = formula
+        self.budget = budget
 
     def run(self, node: ast.expr) -> Any:
         try:
@@ -274,6 +277,7 @@ class _Evaluator:
             raise ExpressionError("the expression needs too much memory") from None
 
     def eval(self, node: ast.AST) -> Any:
+        spend(self.budget, 1)
         if isinstance(node, ast.Constant):
             return bounded(node.value)
         if isinstance(node, ast.Name):
@@ -317,7 +321,7 @@ class _Evaluator:
 
     def lookup(self, name: str) -> Any:
         if self.formula and name in self.names:
-            return from_python(self.names[name], f"'{name}'")
+            return from_python(self.names[name], f"'{name}'", self.budget)
         if name in self.builtins:
             return self.builtins[name]
         if self.formula:
@@ -337,7 +341,7 @@ class _Evaluator:
         for kw in node.keywords:
             assert kw.arg is not None  # checked when parsed
             kwargs[kw.arg] = self.eval(kw.value)
-        return func(args, kwargs)
+        return func(args, kwargs, self.budget)
 
 
 def _binop(op: ast.operator, a: Any, b: Any) -> Any:
@@ -437,10 +441,14 @@ class Formula:
     names: frozenset[str]  # every name it mentions (functions included)
     formula: bool = True
 
-    def evaluate(self, names: Mapping[str, Any] | None = None) -> Any:
-        """The value for these names (formula mode) or on its own (answer mode)."""
+    def evaluate(self, names: Mapping[str, Any] | None = None,
+                 budget: Budget | None = None) -> Any:
+        """The value for these names (formula mode) or on its own (answer mode).
+
+        Every step is charged to ``budget`` where there is one (a draw's).
+        """
         if self.formula:
-            return _Evaluator(names or {}, formula_builtins(), True).run(self.tree)
+            return _Evaluator(names or {}, formula_builtins(), True, budget).run(self.tree)
         return _Evaluator({}, ANSWER_NAMES, False).run(self.tree)
 
 

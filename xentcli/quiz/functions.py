@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from xentcli.errors import ExpressionError, XentError
+from xentcli.quiz.budget import CORE_CALL_STEPS, Budget, spend
 
 __all__ = [
     "ANSWER_NAMES",
@@ -104,8 +105,11 @@ class Function:
     name: str
     fn: Callable[..., Any]
     keywords: bool = False  # whether keyword arguments are accepted
+    cost: int = 1  # steps of a draw's budget one call takes, besides its result's items
 
-    def __call__(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    def __call__(self, args: list[Any], kwargs: dict[str, Any],
+                 budget: Budget | None = None) -> Any:
+        spend(budget, self.cost)
         if kwargs and not self.keywords:
             raise ExpressionError(f"{self.name}() takes no keyword arguments")
         try:
@@ -118,7 +122,7 @@ class Function:
             raise ExpressionError(f"{self.name}(): {_type_error(exc)}") from None
         except (ValueError, ArithmeticError, IndexError) as exc:
             raise ExpressionError(f"{self.name}(): {exc}") from None
-        return from_python(result, self.name + "()")
+        return from_python(result, self.name + "()", budget)
 
 
 def _type_error(exc: TypeError) -> str:
@@ -316,7 +320,7 @@ def _wrap_core(name: str) -> Function:
         with np.errstate(all="ignore"):
             return fn(*args, **kwargs)
 
-    return Function(name, call, keywords=True)
+    return Function(name, call, keywords=True, cost=CORE_CALL_STEPS)
 
 
 @lru_cache(maxsize=1)
@@ -338,8 +342,11 @@ def formula_namespace() -> dict[str, Any]:
     return dict(formula_builtins())
 
 
-def from_python(value: Any, what: str) -> Any:
-    """Turn a value from a namespace or a function into one the evaluator knows."""
+def from_python(value: Any, what: str, budget: Budget | None = None) -> Any:
+    """Turn a value from a namespace or a function into one the evaluator knows.
+
+    The copy is charged to ``budget``, one step per list item, before it is made.
+    """
     if isinstance(value, float):
         # numpy's float64 is a float, but its arithmetic warns on overflow
         # instead of giving the inf that _binop turns into a message.
@@ -349,11 +356,13 @@ def from_python(value: Any, what: str) -> Any:
     if isinstance(value, (list, tuple)):
         if len(value) > MAX_LIST:
             raise ExpressionError(f"{what} gives a list longer than {MAX_LIST} items")
-        return [from_python(v, what) for v in value]
+        spend(budget, len(value))
+        return [from_python(v, what, budget) for v in value]
     tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
     if callable(tolist):
         size = getattr(value, "size", 1)
         if isinstance(size, int) and size > MAX_LIST:
             raise ExpressionError(f"{what} gives a list longer than {MAX_LIST} items")
+        spend(budget, size if isinstance(size, int) else 1)
         return from_python(tolist(), what)
     raise ExpressionError(f"{what} has a value the expression cannot use ({type(value).__name__})")

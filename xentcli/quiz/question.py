@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xentcli.errors import BankError, ExpressionError
+from xentcli.quiz.budget import CHECK_STEPS, DRAW_STEPS, Budget, BudgetExceeded
 from xentcli.quiz.expr import Formula, format_value
 from xentcli.quiz.params import ParamSpec
 from xentcli.quiz.template import Template
@@ -246,12 +247,13 @@ class Question:
         if self.par_seconds <= 0:
             object.__setattr__(self, "par_seconds", default_par_seconds(self.kind, self.level))
 
-    def _draw(self, seed: int, strict: bool = True) -> _Draw:
+    def _draw(self, seed: int, strict: bool = True, budget: Budget | None = None) -> _Draw:
         """Draw params until every ``require`` holds and no declared mistake comes
         within :data:`MISTAKE_MARGIN` tolerances of the answer.
 
         A mistake whose formula fails for a draw is a problem for ``bank check``
-        (``strict``); a quiz leaves that mistake out of the draw instead.
+        (``strict``); a quiz leaves that mistake out of the draw instead. Every
+        step of every try is charged to ``budget``.
         """
         rng = random.Random(f"{self.id}:{seed}")
         collisions: list[str] = []
@@ -265,16 +267,17 @@ class Question:
             names: dict[str, Any] = {**values, "base": self.base, "unit": self.unit}
             for name, formula in self.lets:
                 try:
-                    names[name] = formula.evaluate(names)
+                    names[name] = formula.evaluate(names, budget)
                 except ExpressionError as exc:
                     raise self._fail(f"let {name}", str(exc), seed) from None
-            if not all(self._holds(i, req, names, seed) for i, req in enumerate(self.requires, 1)):
+            if not all(self._holds(i, req, names, seed, budget)
+                       for i, req in enumerate(self.requires, 1)):
                 continue
             if self.kind != "numeric":
                 return _Draw(values, names, tuple(collisions))
-            expected = self._number("answer", self.answer, names, seed)
+            expected = self._number("answer", self.answer, names, seed, budget)
             names["answer"] = expected
-            mistakes = self._mistakes(names, seed, strict)
+            mistakes = self._mistakes(names, seed, strict, budget)
             margin = MISTAKE_MARGIN * max(self.atol, self.rtol * abs(expected))
             close = [m.id for m, value in mistakes if abs(value - expected) <= margin]
             if close:
@@ -287,22 +290,23 @@ class Question:
                              seed)
         raise self._fail("require", f"the conditions never all held in {MAX_DRAWS} draws", seed)
 
-    def _mistakes(self, names: Mapping[str, Any], seed: int,
-                  strict: bool) -> tuple[tuple[Mistake, float], ...]:
+    def _mistakes(self, names: Mapping[str, Any], seed: int, strict: bool,
+                  budget: Budget | None) -> tuple[tuple[Mistake, float], ...]:
         found: list[tuple[Mistake, float]] = []
         for mistake in self.mistakes:
             try:
                 found.append((mistake, self._number(f"mistakes {mistake.id}", mistake.formula,
-                                                    names, seed)))
+                                                    names, seed, budget)))
             except _DrawFailure:
                 if strict:
                     raise
         return tuple(found)
 
-    def _number(self, what: str, formula: Any, names: Mapping[str, Any], seed: int) -> float:
+    def _number(self, what: str, formula: Any, names: Mapping[str, Any], seed: int,
+                budget: Budget | None) -> float:
         assert isinstance(formula, Formula)
         try:
-            value = formula.evaluate(names)
+            value = formula.evaluate(names, budget)
         except ExpressionError as exc:
             raise self._fail(what, str(exc), seed) from None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -311,15 +315,17 @@ class Question:
             raise self._fail(what, f"gives {format_value(value)}, not a finite number", seed)
         return float(value)
 
-    def _holds(self, number: int, formula: Formula, names: Mapping[str, Any], seed: int) -> bool:
+    def _holds(self, number: int, formula: Formula, names: Mapping[str, Any], seed: int,
+               budget: Budget | None) -> bool:
         try:
-            return bool(formula.evaluate(names))
+            return bool(formula.evaluate(names, budget))
         except ExpressionError as exc:
             raise self._fail(f"require {number}", str(exc), seed) from None
 
-    def _render(self, what: str, template: Template, names: Mapping[str, Any], seed: int) -> str:
+    def _render(self, what: str, template: Template, names: Mapping[str, Any], seed: int,
+                budget: Budget | None = None) -> str:
         try:
-            return template.render(names)
+            return template.render(names, budget)
         except ExpressionError as exc:
             raise self._fail(what, str(exc), seed) from None
 
@@ -335,15 +341,33 @@ class Question:
             BankError: a formula or template fails for this draw; the message
                 names the file, the question, the field and the seed.
         """
+        budget = Budget(DRAW_STEPS, "draw")
         try:
-            return self._render_draw(self._draw(seed, strict=False), seed, texts)
+            try:
+                draw = self._draw(seed, strict=False, budget=budget)
+                return self._render_draw(draw, seed, texts, budget)
+            except BudgetExceeded as exc:
+                raise self._over_budget(exc, seed) from None
         except _DrawFailure as exc:
             raise BankError(str(exc.problem)) from None
+
+    def _over_budget(self, exc: BudgetExceeded, seed: int) -> _DrawFailure:
+        """The problem of a draw (or a check) that went past its budget."""
+        limit = f"{exc.budget.limit:,}"
+        if exc.budget.what == "draw":
+            reason = (f"one draw (seed {seed}) needs more than {limit} steps of work, the "
+                      "most a draw may take; use fewer or smaller lets, or a require that "
+                      "holds more often")
+        else:
+            reason = (f"its draws need more than {limit} steps of work, the most bank check "
+                      f"gives one question (seed {seed})")
+        return _DrawFailure(Problem(self.file, self.line, f"'{self.id}'", reason))
 
     def _instantiate(self, seed: int) -> Instance:
         return self._render_draw(self._draw(seed), seed)
 
-    def _render_draw(self, draw: _Draw, seed: int, texts: bool = True) -> Instance:
+    def _render_draw(self, draw: _Draw, seed: int, texts: bool = True,
+                     budget: Budget | None = None) -> Instance:
         values, names = draw.values, draw.names
         expected: float | str = 0.0
         mistakes: tuple[MistakeValue, ...] = ()
@@ -352,13 +376,13 @@ class Question:
             expected = draw.expected
             mistakes = tuple(
                 MistakeValue(m.id, value, " ".join(
-                    self._render(f"mistakes {m.id}", m.message, names, seed).split()))
+                    self._render(f"mistakes {m.id}", m.message, names, seed, budget).split()))
                 for m, value in draw.mistakes
             )
         hints = tuple(self._render(f"hint {i}", t, {k: v for k, v in names.items()
-                                                     if k != "answer"}, seed)
+                                                     if k != "answer"}, seed, budget)
                       for i, t in enumerate(self.hints, 1)) if texts else ()
-        prompt = self._render("prompt", self.prompt, names, seed) if texts else ""
+        prompt = self._render("prompt", self.prompt, names, seed, budget) if texts else ""
         choices: tuple[str, ...] = ()
         whys: tuple[str | None, ...] = ()
         if self.kind == "choice":
@@ -366,29 +390,32 @@ class Question:
             order = list(range(len(self.choices)))
             random.Random(f"{self.id}:{seed}:choices").shuffle(order)
             choices = tuple(
-                self._render(f"choices {i + 1}", self.choices[i], names, seed) for i in order
+                self._render(f"choices {i + 1}", self.choices[i], names, seed, budget)
+                for i in order
             )
-            whys = tuple(self._why(i, names, seed) for i in order)
+            whys = tuple(self._why(i, names, seed, budget) for i in order)
             expected = LETTERS[order.index(self.answer - 1)]
         explanation = ""
         if self.explanation is not None and texts:
-            explanation = self._render("explanation", self.explanation, names, seed)
+            explanation = self._render("explanation", self.explanation, names, seed, budget)
         key_points: tuple[str, ...] = ()
         if self.kind == "open":
             assert isinstance(self.answer, Template)
-            expected = self._render("answer", self.answer, names, seed)
+            expected = self._render("answer", self.answer, names, seed, budget)
             key_points = tuple(
-                self._render(f"key_points {i}", t, names, seed)
+                self._render(f"key_points {i}", t, names, seed, budget)
                 for i, t in enumerate(self.key_points, 1)
             ) if texts else ()
         return Instance(self, seed, values, prompt, choices, expected, explanation, key_points,
                         hints, mistakes, whys)
 
-    def _why(self, index: int, names: Mapping[str, Any], seed: int) -> str | None:
+    def _why(self, index: int, names: Mapping[str, Any], seed: int,
+             budget: Budget | None) -> str | None:
         template = self.whys[index] if index < len(self.whys) else None
         if template is None:
             return None
-        return " ".join(self._render(f"choices {index + 1} why", template, names, seed).split())
+        why = self._render(f"choices {index + 1} why", template, names, seed, budget)
+        return " ".join(why.split())
 
     def first_problem(self, seeds: Iterable[int]) -> Problem | None:
         """The first problem of drawing this question for these seeds, if any.
@@ -402,10 +429,15 @@ class Question:
 def _first_problem(question: Question, seeds: Iterable[int]) -> Problem | None:
     kept = 0
     thrown: list[str] = []
+    check = Budget(CHECK_STEPS, "check")
     for seed in seeds:
+        budget = Budget(DRAW_STEPS, "draw", parent=check)
         try:
-            draw = question._draw(seed)
-            instance = question._render_draw(draw, seed)
+            try:
+                draw = question._draw(seed, budget=budget)
+                instance = question._render_draw(draw, seed, budget=budget)
+            except BudgetExceeded as exc:
+                raise question._over_budget(exc, seed) from None
         except _DrawFailure as exc:
             return exc.problem
         kept += 1

@@ -29,7 +29,11 @@ from xentcli.quiz.question import (
 )
 from xentcli.quiz.template import Template, compile_template
 
-__all__ = ["ID_PATTERN", "QuestionReader"]
+__all__ = ["ID_PATTERN", "MAX_ENTRIES", "QuestionReader"]
+
+#: Most entries a question's let, require, hint or mistakes may have: each one
+#: is within its own limits, but thirty thousand of them take seconds to read.
+MAX_ENTRIES = 100
 
 ID_PATTERN = _ID = re.compile(r"[a-z0-9-]+")
 _BASES: dict[str, tuple[float, str]] = {
@@ -121,6 +125,13 @@ class QuestionReader:
         except ExpressionError as exc:
             self.report(key, f"{what}: {exc}", line)
             return None
+
+    def too_many(self, key: str, entries: Any) -> bool:
+        """Report a let, require, hint or mistakes longer than :data:`MAX_ENTRIES`."""
+        if len(entries) <= MAX_ENTRIES:
+            return False
+        self.report(key, f"{key} may have at most {MAX_ENTRIES} entries, not {len(entries):,}")
+        return True
 
     def known(self, what: str, names: frozenset[str], known: set[str], key: str,
               line: int | None = None) -> None:
@@ -253,6 +264,9 @@ class QuestionReader:
         if not isinstance(raw, Mapping):
             self.report("let", "let must be a mapping of name: formula")
             return ()
+        if self.too_many("let", raw):
+            known.update(name for name in raw if isinstance(name, str))  # no echo problems
+            return ()
         lets: list[tuple[str, Formula]] = []
         for name, text in raw.items():
             line = self.sub_line("let", name)
@@ -275,6 +289,8 @@ class QuestionReader:
             return ()
         if not isinstance(raw, list):
             self.report("require", "require must be a list of formulas")
+            return ()
+        if self.too_many("require", raw):
             return ()
         found: list[Formula] = []
         for i, text in enumerate(raw, 1):
@@ -368,6 +384,8 @@ class QuestionReader:
         if not entries:
             self.report("hint", "hint must be text or a list of texts, not an empty list")
             return ()
+        if self.too_many("hint", entries):
+            return ()
         found: list[Template] = []
         for i, text in enumerate(entries, 1):
             line = self.sub_line("hint", i - 1) if isinstance(raw, list) else None
@@ -418,6 +436,8 @@ class QuestionReader:
             return ()
         if not isinstance(raw, list):
             self.report("mistakes", "mistakes must be a list of {id, formula, message}")
+            return ()
+        if self.too_many("mistakes", raw):
             return ()
         found: list[Mistake] = []
         seen: set[str] = set()

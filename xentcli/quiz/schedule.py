@@ -197,11 +197,17 @@ class SpacedPlanner:
         scheduler: Scheduler | None = None,
         now: Callable[[], datetime] = utc_now,
         recent: int = RECENT_ANSWERS,
+        states: Mapping[str, CardState] | None = None,
+        accuracy: Mapping[str, float] | None = None,
     ) -> None:
         history = list(reviews)
         self.scheduler = scheduler or Leitner()
-        self.states = card_states(history, self.scheduler)
-        self.accuracy = topic_accuracy(history, recent)
+        # ``states``: worked out by another rule (the plan to an interview date) or in
+        # SQL by the store; ``accuracy`` too (in SQL).
+        self.states = dict(states) if states is not None else card_states(history,
+                                                                          self.scheduler)
+        self.accuracy = (dict(accuracy) if accuracy is not None
+                         else topic_accuracy(history, recent))
         self.now = now
 
     def plan(
@@ -352,16 +358,18 @@ def summarize(
     tz: tzinfo,
     days: int = 14,
     scheduler: Scheduler | None = None,
+    states: Mapping[str, CardState] | None = None,
 ) -> ProgressSummary:
     """Per-topic and overall progress as of ``now``; days are counted in ``tz``.
 
     A question belongs to the topic of its latest answer. Topics are listed
-    alphabetically.
+    alphabetically. ``states`` (worked out by the plan to an interview date)
+    replaces the replay of the history by ``scheduler``.
     """
     history = _in_time_order(reviews)
     rule = scheduler or Leitner()
     now = _aware(now)
-    states = card_states(history, rule)
+    states = dict(states) if states is not None else card_states(history, rule)
     counts: dict[str, list[int]] = {}
     last: dict[str, datetime] = {}
     home: dict[str, str] = {}

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from xentcli.errors import QuizError
+from xentcli.errors import QuizError, StoreError
 from xentcli.quiz.bank import LETTERS, Bank, Instance
 from xentcli.quiz.grading import Grade, grade_choice, grade_numeric
 from xentcli.quiz.records import AnswerRecord, Planner, Recorder
@@ -301,6 +301,9 @@ class Session:
     outcomes: list[Outcome] = field(default_factory=list)
     _started: float | None = field(default=None, init=False, repr=False)
     _hints: int = field(default=0, init=False, repr=False)
+    #: Why answers stopped being saved (a full disk, say), once saving failed:
+    #: the session goes on, and its report keeps every answer.
+    unsaved: str | None = field(default=None, init=False)
 
     def start(self) -> None:
         """A question is shown: its clock starts and no hint has been used yet."""
@@ -331,22 +334,25 @@ class Session:
         expected = (
             repr(inst.expected) if isinstance(inst.expected, float) else inst.expected_text()
         )
-        self.recorder.record(
-            AnswerRecord(
-                question_id=inst.id,
-                topic=inst.topic,
-                kind=inst.kind,
-                seed=inst.seed,
-                params=inst.params,
-                given=outcome.given,
-                expected=expected,
-                correct=outcome.correct,
-                skipped=outcome.skipped,
-                seconds=outcome.seconds,
-                hints=outcome.hints,
-                diagnosis=outcome.diagnosis,
-            )
+        record = AnswerRecord(
+            question_id=inst.id,
+            topic=inst.topic,
+            kind=inst.kind,
+            seed=inst.seed,
+            params=inst.params,
+            given=outcome.given,
+            expected=expected,
+            correct=outcome.correct,
+            skipped=outcome.skipped,
+            seconds=outcome.seconds,
+            hints=outcome.hints,
+            diagnosis=outcome.diagnosis,
         )
+        if self.unsaved is None:
+            try:
+                self.recorder.record(record)
+            except StoreError as exc:  # like a read-only folder: warn and go on
+                self.unsaved = str(exc)
         self.outcomes.append(outcome)
         self._started = None
         self._hints = 0

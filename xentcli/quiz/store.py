@@ -41,7 +41,7 @@ from xentcli.quiz.records import (
     Recorder,
     utc_now,
 )
-from xentcli.quiz.schedule import Review
+from xentcli.quiz.schedule import CardState, Review
 
 __all__ = [
     "ENV_HOME",
@@ -146,6 +146,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX drill_attempts_by_drill ON drill_attempts (drill, attempted_at)",
     ),
+    # v6: start-up that does not grow with the history (xentcli.quiz.store_summary):
+    # a question's answers in time order with what its Leitner box needs, a
+    # topic's latest answers, the answers of one day, and how many sessions.
+    (
+        "CREATE INDEX answers_by_card ON answers (question_id, answered_at, id, correct, hints)",
+        "CREATE INDEX answers_by_topic ON answers (topic, answered_at, correct, skipped)",
+        "CREATE INDEX answers_by_time ON answers (answered_at)",
+        "CREATE INDEX answers_by_session ON answers (session_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The first schema version with the interviews and settings tables.
@@ -186,6 +195,9 @@ def _jsonable(value: Any) -> Any:
 # ------------------------------------------------------------- sqlite's failures
 
 _BUSY, _READONLY, _CANTOPEN, _PERM, _IOERR, _CORRUPT, _NOTADB = 5, 8, 14, 3, 10, 11, 26
+_FULL = 13
+#: Free bytes below which a failed write is put down to a full disk.
+_NEARLY_FULL = 1 << 20
 
 
 def _code(exc: sqlite3.Error) -> int | None:
@@ -196,14 +208,28 @@ def _code(exc: sqlite3.Error) -> int | None:
     for words, guess in (
         ("readonly", _READONLY), ("read-only", _READONLY), ("unable to open", _CANTOPEN),
         ("locked", _BUSY), ("not a database", _NOTADB), ("malformed", _CORRUPT),
+        ("disk is full", _FULL), ("disk i/o error", _IOERR),
     ):
         if words in text:
             return guess
     return None
 
 
-def _cannot_write(exc: sqlite3.Error) -> bool:
-    return _code(exc) in (_READONLY, _CANTOPEN, _PERM)
+def _cannot_write(exc: sqlite3.Error, path: Path | None = None) -> bool:
+    """A location nothing can be written to: read-only, or (given ``path``) a full disk."""
+    code = _code(exc)
+    if code in (_READONLY, _CANTOPEN, _PERM):
+        return True
+    return path is not None and (code == _FULL or code == _IOERR and _disk_full(path))
+
+
+def _disk_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < _NEARLY_FULL
+    except OSError:
+        return False
 
 
 def _untouched(path: Path, why: str) -> StoreError:
@@ -217,6 +243,8 @@ def _failure(path: Path, exc: sqlite3.Error, doing: str) -> StoreError:
     code = _code(exc)
     if code in (_CORRUPT, _NOTADB):
         return _untouched(path, f"is damaged ({exc})")
+    if code == _FULL or code == _IOERR and _disk_full(path):
+        return StoreError(f"the disk is full: could not write {path} while {doing}")
     if code == _BUSY:
         return StoreError(f"the progress file {path} stayed locked by another xent for "
                           f"{BUSY_TIMEOUT:g} seconds while {doing}; try again")
@@ -235,6 +263,7 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
 
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite before sqlite gets a chance to touch it."""
+    _check_kind(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(len(_MAGIC))
@@ -246,6 +275,22 @@ def _check_header(path: Path) -> None:
                          "it was left untouched") from None
     if head and head != _MAGIC:  # an empty file is an empty database
         raise _untouched(path, "is not an SQLite database")
+
+
+def _check_kind(path: Path) -> None:
+    """Refuse a named pipe, a device or a socket: opening one to read can wait forever."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # gone, or unreadable: the open that follows says which
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device")
+    raise StoreError(f"the progress file {path} is {what}, not a file; it was left "
+                     "untouched. Move it aside, or quiz with --no-save")
 
 
 def _check_contents(conn: sqlite3.Connection, path: Path) -> int:
@@ -355,10 +400,23 @@ class Store:
             "reading the history",
         )
         return [
-            Review(qid, topic, bool(correct), self._when(at, row_id), bool(skipped),
-                   hinted=bool(used))
+            Review(self._text(qid, row_id, "question id"), self._text(topic, row_id, "topic"),
+                   bool(correct), self._when(at, row_id), bool(skipped), hinted=bool(used))
             for qid, topic, correct, skipped, at, row_id, used in rows
         ]
+
+    def _bad_row(self, row_id: object, what: str, value: object, expected: str) -> StoreError:
+        """A hand-edited value named with its row, like a bad date (the file is untouched)."""
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        return StoreError(f"the progress file {self.path} has answer {row_id} with the "
+                          f"{what} {shown}, which is not {expected}; the file was left "
+                          "untouched")
+
+    def _text(self, value: object, row_id: int, what: str) -> str:
+        if not isinstance(value, str):  # a BLOB or a number put there by hand
+            raise self._bad_row(row_id, what, value, "text")
+        return value
 
     def _when(self, at: object, row_id: int) -> datetime:
         """A stored timestamp; one edited by hand into something else is named, not a crash."""
@@ -384,15 +442,28 @@ class Store:
             )
             for row in cursor:
                 item = dict(zip(EXPORT_FIELDS, row, strict=True))
-                item["params"] = json.loads(item["params"])
+                for name, value in item.items():
+                    if isinstance(value, bytes):  # a BLOB put there by hand
+                        raise self._bad_row(item["id"], name, value, "text or a number")
+                item["params"] = self._params(item["params"], item["id"])
                 item["correct"] = bool(item["correct"])
                 item["skipped"] = bool(item["skipped"])
                 yield item
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "reading the history") from None
 
+    def _params(self, text: object, row_id: int) -> Any:
+        def no_constant(name: str) -> Any:
+            raise ValueError(name)
+
+        try:  # strict JSON: NaN or Infinity could not be exported
+            return json.loads(str(text), parse_constant=no_constant)
+        except ValueError:
+            raise self._bad_row(row_id, "params", text, "JSON") from None
+
     def reset(self) -> int:
-        """Delete every recorded answer and session; return how many answers went."""
+        """Delete every recorded answer, session and interview; return how many answers
+        went. The interview date of ``xent plan`` is a setting, not progress: it stays."""
         if not self.writable:
             raise StoreError(f"cannot delete progress: {self.note or 'the file is read-only'}")
         try:
@@ -403,6 +474,7 @@ class Store:
                 gone = int(self.conn.execute("SELECT count(*) FROM answers").fetchone()[0])
                 self.conn.execute("DELETE FROM answers")
                 self.conn.execute("DELETE FROM sessions")
+                self.conn.execute("DELETE FROM interviews")  # schema v3: interviews
                 self.conn.execute("DELETE FROM drill_attempts")  # coding drills
                 self.conn.execute("COMMIT")
             except BaseException:
@@ -426,7 +498,7 @@ def _open_read_only(path: Path, why: str) -> Store:
             version = _check_contents(conn, path)
         except sqlite3.Error as exc:
             conn.close()
-            if _cannot_write(exc):
+            if _cannot_write(exc, path):
                 continue
             raise _failure(path, exc, "opening it") from None
         except BaseException:
@@ -473,8 +545,9 @@ def _open(path: Path, *, create: bool) -> Store | None:
         version = _migrate(conn)
     except sqlite3.Error as exc:
         conn.close()
-        if _cannot_write(exc):
-            return _open_read_only(path, f"{path} cannot be written ({exc})")
+        if _cannot_write(exc, path):
+            why = "the disk is full" if _disk_full(path) else str(exc)
+            return _open_read_only(path, f"{path} cannot be written ({why})")
         raise _failure(path, exc, "opening it") from None
     except BaseException:
         conn.close()
@@ -514,6 +587,7 @@ class StoreRecorder:
     path: Path
     clock: Callable[[], datetime] = utc_now  # when the session started
     session_id: int | None = field(default=None, init=False)
+    started_at: str | None = field(default=None, init=False)  # the session row's
 
     def record(self, rec: AnswerRecord) -> None:
         params = json.dumps(dict(rec.params), sort_keys=True, allow_nan=False,
@@ -525,12 +599,19 @@ class StoreRecorder:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                if self.session_id is None:
+                session_id, started = self.session_id, self.started_at
+                if session_id is not None and conn.execute(
+                    "SELECT 1 FROM sessions WHERE id = ? AND started_at = ?",
+                    (session_id, started),
+                ).fetchone() is None:
+                    # `xent stats --reset` deleted it meanwhile (its id may even be
+                    # another session's by now): this session starts a new row.
+                    session_id = None
+                if session_id is None:
+                    started = _timestamp(self.clock())
                     cursor = conn.execute("INSERT INTO sessions (started_at) VALUES (?)",
-                                          (_timestamp(self.clock()),))
+                                          (started,))
                     session_id = cursor.lastrowid
-                else:
-                    session_id = self.session_id
                 conn.execute(
                     "INSERT INTO answers (question_id, topic, kind, seed, params, given, "
                     "expected, correct, skipped, seconds, answered_at, session_id, hints, "
@@ -544,7 +625,7 @@ class StoreRecorder:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            self.session_id = session_id
+            self.session_id, self.started_at = session_id, started
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving an answer") from None
         finally:
@@ -565,9 +646,23 @@ class Progress:
 
     status: SaveStatus
     path: Path | None
-    reviews: tuple[Review, ...] = ()
+    #: Every answer, oldest first; None: read from the file when first asked for.
+    loaded: tuple[Review, ...] | None = ()
     warning: str | None = None  # for the user, when status is READ_ONLY
     exam_date: date | None = None  # set by `xent plan --date`
+    #: What the planner needs, worked out in SQL (None: replay the reviews).
+    states: dict[str, CardState] | None = None
+    accuracy: dict[str, float] | None = None
+    _cache: list[tuple[Review, ...]] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def reviews(self) -> tuple[Review, ...]:
+        """Every answer, oldest first (a long history is read only when asked for)."""
+        if self.loaded is not None:
+            return self.loaded
+        if not self._cache:
+            self._cache.append(_read_reviews(self.path) if self.path is not None else ())
+        return self._cache[0]
 
     def recorder(self) -> Recorder:
         """Where this session's answers go."""
@@ -582,6 +677,17 @@ class Progress:
 
             return StoreInterviewRecorder(self.path)
         return NullInterviewRecorder()
+
+
+def _read_reviews(path: Path) -> tuple[Review, ...]:
+    try:
+        store = _open(path, create=False)
+    except _Unwritable:
+        return ()
+    if store is None:
+        return ()
+    with store:
+        return tuple(store.reviews())
 
 
 def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progress:
@@ -605,14 +711,22 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
                         warning=f"{exc}; answers will not be saved")
     assert store is not None  # create=True never gives None
     with store:
-        reviews = tuple(store.reviews())
         from xentcli.quiz.store_interviews import read_exam_date
+        from xentcli.quiz.store_summary import planning
 
+        # Start-up does not grow with the history: the planner's inputs come from
+        # SQL, and the answers themselves are read only if something asks for them.
+        planned = planning(store)
+        reviews = None if planned is not None else tuple(store.reviews())
+        states, accuracy = planned if planned is not None else (None, None)
         exam = read_exam_date(store)
         if not store.writable:
             return Progress(SaveStatus.READ_ONLY, where, reviews,
-                            warning=f"{store.note}; answers will not be saved", exam_date=exam)
-    return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam)
+                            warning=f"{store.note}; answers will not be saved", exam_date=exam,
+                            states=states, accuracy=accuracy)
+    return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam, states=states,
+                    accuracy=accuracy)
+
 
 
 # ------------------------------------------------------------- coding drills

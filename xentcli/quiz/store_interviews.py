@@ -145,7 +145,18 @@ class StoreInterviewRecorder:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                if self.interview_id is None:
+                interview_id = self.interview_id
+                if interview_id is not None and not conn.execute(
+                    "UPDATE interviews SET minutes = ?, seed = ?, planned = ?, asked = ?, "
+                    "correct = ?, timed_out = ?, readiness = ?, finished = ?, report = ?, "
+                    "session_id = ? WHERE id = ? AND started_at = ?",
+                    (*values, self.answers.session_id, interview_id,
+                     _timestamp(interview.started_at)),
+                ).rowcount:
+                    # `xent stats --reset` deleted it meanwhile (its id may even be
+                    # another interview's by now): this one gets a new row.
+                    interview_id = None
+                if interview_id is None:
                     cursor = conn.execute(
                         "INSERT INTO interviews (minutes, seed, planned, asked, correct, "
                         "timed_out, readiness, finished, report, session_id, started_at) "
@@ -153,14 +164,6 @@ class StoreInterviewRecorder:
                         (*values, self.answers.session_id, _timestamp(interview.started_at)),
                     )
                     interview_id = cursor.lastrowid
-                else:
-                    interview_id = self.interview_id
-                    conn.execute(
-                        "UPDATE interviews SET minutes = ?, seed = ?, planned = ?, asked = ?, "
-                        "correct = ?, timed_out = ?, readiness = ?, finished = ?, report = ?, "
-                        "session_id = ? WHERE id = ?",
-                        (*values, self.answers.session_id, interview_id),
-                    )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

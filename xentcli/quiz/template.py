@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from xentcli.errors import ExpressionError
+from xentcli.quiz.budget import Budget, spend
 from xentcli.quiz.expr import Formula, compile_formula, format_value
 from xentcli.quiz.functions import Function
 
@@ -39,9 +40,9 @@ class Placeholder:
     formula: Formula
     fmt: str
 
-    def render(self, names: Mapping[str, Any]) -> str:
+    def render(self, names: Mapping[str, Any], budget: Budget | None = None) -> str:
         try:
-            value = self.formula.evaluate(names)
+            value = self.formula.evaluate(names, budget)
             return _format(value, self.fmt)
         except ExpressionError as exc:
             raise ExpressionError(f"in {self.source}: {exc}") from None
@@ -67,9 +68,17 @@ class Template:
     def placeholders(self) -> tuple[Placeholder, ...]:
         return tuple(p for p in self.parts if isinstance(p, Placeholder))
 
-    def render(self, names: Mapping[str, Any]) -> str:
-        """The text with every placeholder replaced by its value."""
-        return "".join(p if isinstance(p, str) else p.render(names) for p in self.parts)
+    def render(self, names: Mapping[str, Any], budget: Budget | None = None) -> str:
+        """The text with every placeholder replaced by its value.
+
+        Each character counts as a step of ``budget`` where there is one.
+        """
+        out: list[str] = []
+        for part in self.parts:
+            text = part if isinstance(part, str) else part.render(names, budget)
+            spend(budget, len(text))
+            out.append(text)
+        return "".join(out)
 
 
 def _format(value: Any, fmt: str) -> str:

@@ -1,0 +1,1 @@
+"""Exports of the question banks and concept cards for flashcard tools (never prints)."""
