@@ -87,6 +87,17 @@ def test_learn_completes_topic_names() -> None:
     assert done.stdout.split() == ["cross-entropy"]
 
 
+@pytest.mark.parametrize(("words", "offered"), [
+    ("xent quiz -t cr", ["cross-entropy"]),
+    ("xent interview --topic lo", ["logistic-regression"]),
+    ("xent export anki deck.apkg -t js", ["js-divergence"]),
+])
+def test_topic_options_complete_topic_names(words: str, offered: list[str]) -> None:
+    env = {**os.environ, "_XENT_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}
+    assert _xent(env=env).stdout.split() == offered
+
+
 def _widest(text: str) -> int:
     return max(len(line) for line in text.splitlines())
 

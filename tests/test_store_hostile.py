@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from messages import squash, wrapped
 from typer.testing import CliRunner, Result
 
 from xentcli.cli import answers as answers_module
@@ -116,7 +117,7 @@ def test_a_blob_topic_is_named_by_its_row(args: list[str]) -> None:
     _edit("UPDATE answers SET topic = ? WHERE id = 2", b"\x00\xff")
     result = _run(*args)
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         f"Error: the progress file {_db()} has answer 2 with the topic b'\\x00\\xff', "
         "which is not text; the file was left untouched\n"
     )
@@ -129,7 +130,7 @@ def test_params_that_are_not_json_are_named_on_export(tmp_path: Path, suffix: st
     target = tmp_path / f"out{suffix}"
     result = _run("stats", "--export", str(target))
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         f"Error: the progress file {_db()} has answer 1 with the params '{{oops', which "
         "is not JSON; the file was left untouched\n"
     )
@@ -146,7 +147,7 @@ def test_other_hand_edits_are_named_on_export(tmp_path: Path, sql: str, value: o
     _edit(sql, value)
     result = _run("stats", "--export", str(tmp_path / "out.json"))
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         f"Error: the progress file {_db()} has answer 2 with the {what} {value!r}, which "
         f"is not {expected}; the file was left untouched\n"
     )
@@ -163,7 +164,7 @@ def test_a_named_pipe_in_place_of_the_file_is_refused_at_once(args: list[str]) -
     done = subprocess.run([sys.executable, "-m", "xentcli", *args], input="skip\n",
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == (
+    assert done.stderr == wrapped(
         f"Error: the progress file {_db()} is a named pipe, not a file; it was left "
         "untouched. Move it aside, or quiz with --no-save\n"
     )
@@ -286,7 +287,7 @@ def test_an_io_error_with_room_on_the_disk_is_still_an_error(
     monkeypatch.setattr(store_module, "_disk_full", lambda path: False)
     result = _run("stats")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (
+    assert result.stderr == wrapped(
         f"Error: could not use the progress file {_db()} while opening it: disk I/O error\n"
     )
 
@@ -384,8 +385,9 @@ def test_a_hand_edited_timestamp_is_replayed_not_misread() -> None:
     _edit("UPDATE answers SET answered_at = 'abcd-ef-ghTij:kl:mn.opqrst+00:00' WHERE id = 2")
     result = _run("stats")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr.startswith(f"Error: the progress file {_db()} has answer 2 dated "
-                                    "'abcd-ef-ghTij:kl:mn.opqrst+00:00', which is not a date")
+    assert squash(result.stderr).startswith(squash(
+        f"Error: the progress file {_db()} has answer 2 dated "
+        "'abcd-ef-ghTij:kl:mn.opqrst+00:00', which is not a date"))
 
 
 def test_the_quiz_plans_from_sql_and_reads_the_answers_only_when_asked() -> None:

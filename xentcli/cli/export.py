@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from xentcli.cli.completion import complete_topic
+
 export_app = typer.Typer(
     name="export",
     help="Export the questions and concept cards for flashcard tools.",
@@ -34,7 +36,7 @@ def anki(
     ],
     topic: Annotated[
         list[str] | None,
-        typer.Option("--topic", "-t", metavar="TOPIC",
+        typer.Option("--topic", "-t", metavar="TOPIC", autocompletion=complete_topic,
                      help="Only this topic (repeat for more); see `xent bank list`."),
     ] = None,
     variants: Annotated[

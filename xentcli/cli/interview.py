@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from xentcli.cli.completion import complete_topic
 from xentcli.cli.status import ExitStatus
 
 if TYPE_CHECKING:
@@ -378,7 +379,7 @@ def interview(
     ] = 20,
     topic: Annotated[
         list[str] | None,
-        typer.Option("--topic", "-t", metavar="TOPIC",
+        typer.Option("--topic", "-t", metavar="TOPIC", autocompletion=complete_topic,
                      help="Only this topic (repeat for more); see `xent bank list`."),
     ] = None,
     level: Annotated[

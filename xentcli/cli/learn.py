@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from xentcli.cli.completion import complete_topic
+
 if TYPE_CHECKING:
     from rich.markdown import Markdown
 
@@ -20,13 +22,6 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     """Add ``xent learn`` to the root app."""
     app.command("learn")(learn)
-
-
-def complete_topic(incomplete: str) -> list[str]:
-    """Shell completion: the card topics that start with what was typed."""
-    from xentcli.quiz.cards import list_cards
-
-    return [c.topic for c in list_cards() if c.topic.startswith(incomplete.lower())]
 
 
 def learn(

@@ -22,6 +22,7 @@ from xentcli.cli.answers import (  # noqa: F401 - the interview reads answers th
     _LineAnswers,
     _TerminalAnswers,
 )
+from xentcli.cli.completion import complete_topic
 from xentcli.cli.status import ExitStatus
 
 if TYPE_CHECKING:
@@ -378,7 +379,7 @@ def quiz(
     topic: Annotated[
         list[str] | None,
         typer.Option(
-            "--topic", "-t", metavar="TOPIC",
+            "--topic", "-t", metavar="TOPIC", autocompletion=complete_topic,
             help="Only this topic (repeat for more); see `xent bank list`.",
         ),
     ] = None,
