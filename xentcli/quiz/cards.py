@@ -52,6 +52,19 @@ TOPIC_ORDER = (
     "smoothing",
     "units",
     "activations",
+    # the topics interviewers ask next, each after what it needs
+    "js-divergence",
+    "forward-reverse-kl",
+    "mutual-information",
+    "logistic-regression",
+    "hinge",
+    "entropy-regularisation",
+    "framework-traps",
+    "language-models",
+    "calibration",
+    "scoring-rules",
+    "distillation",
+    "contrastive",
 )
 
 
