@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xentcli.cli import inputs
-from xentcli.cli.calc_command import looks_numeric, reorder
-from xentcli.cli.inputs import json_numbers, parse_number, parse_vector, target_for
+from xentcli.cli.calc import inputs
+from xentcli.cli.calc.format import json_numbers
+from xentcli.cli.calc.group import looks_numeric, reorder
+from xentcli.cli.calc.inputs import parse_number, parse_vector, target_for
 from xentcli.errors import InputError
 
 

@@ -58,3 +58,46 @@ def test_json_calc_loads_no_rich() -> None:
 
 def test_human_view_loads_rich_not_pydantic() -> None:
     assert _loaded("calc", "kl", "0.5,0.5", "0.25,0.75") == ["numpy", "rich"]
+
+
+# The calculator's package: each module imports only those below it in this
+# order (at the top or inside a function), so there is no circle to untangle.
+CALC_LAYERS = ("__init__", "commands", "group", "run", "explain", "render", "compute",
+               "outcome", "inputs", "format")
+
+
+def _calc_imports(module: str) -> set[str]:
+    import ast
+    from pathlib import Path
+
+    import xentcli.cli.calc as package
+
+    source = Path(package.__file__).with_name(f"{module}.py").read_text(encoding="utf-8")
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[:3] == ["xentcli", "cli", "calc"] and len(parts) == 4:
+                found.add(parts[3])
+    return found & set(CALC_LAYERS)
+
+
+def test_calc_modules_are_all_listed() -> None:
+    from pathlib import Path
+
+    import xentcli.cli.calc as package
+
+    on_disk = {p.stem for p in Path(package.__file__).parent.glob("*.py")}
+    assert on_disk == set(CALC_LAYERS)
+
+
+@pytest.mark.parametrize("module", CALC_LAYERS)
+def test_calc_modules_import_one_way(module: str) -> None:
+    below = set(CALC_LAYERS[CALC_LAYERS.index(module) + 1 :])
+    assert _calc_imports(module) <= below

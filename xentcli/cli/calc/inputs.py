@@ -93,32 +93,11 @@ class Vector:
 
     def echo(self) -> Any:
         """The input for ``--json``: its numbers, or its source and shape when large."""
+        from xentcli.cli.calc.format import json_numbers
+
         if self.from_text or self.values.size <= ECHO_LIMIT:
             return json_numbers(self.values)
         return {"source": self.source, "shape": list(self.values.shape)}
-
-
-def json_numbers(values: Any) -> Any:
-    """Numbers for strict JSON: whole numbers stay floats, infinities become strings.
-
-    RFC 8259 has no Infinity or NaN, so they are written as the strings
-    ``"Infinity"``, ``"-Infinity"`` and ``"NaN"`` (``float()`` reads them back).
-
-    >>> json_numbers([1.0, float("inf"), -float("inf")])
-    [1.0, 'Infinity', '-Infinity']
-    """
-    import numpy as np
-
-    arr = np.asarray(values, dtype=np.float64)
-    if np.isfinite(arr).all():
-        out: Any = arr.tolist()
-        return out
-    # Only the few non-finite entries become strings; the rest stay numbers.
-    mixed = arr.astype(object)
-    mixed[np.isposinf(arr)] = "Infinity"
-    mixed[np.isneginf(arr)] = "-Infinity"
-    mixed[np.isnan(arr)] = "NaN"
-    return mixed.tolist() if arr.ndim else mixed[()]
 
 
 # ------------------------------------------------------------------------- tokens

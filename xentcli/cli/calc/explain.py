@@ -1,6 +1,6 @@
 """``--explain``: a calculator result worked out the way one writes it on a whiteboard.
 
-:func:`explanation` turns an :class:`~xentcli.cli.calc_run.Outcome` (with its
+:func:`explanation` turns an :class:`~xentcli.cli.calc.outcome.Outcome` (with its
 breakdown) into plain lines of at most 80 characters: the formula, how the
 inputs are prepared (class index to one-hot, label smoothing, softmax of logits,
 clipping, weights), every term with its numbers, the sum with its unit, and the
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xentcli.cli.calc_render import fmt as fmt6
-from xentcli.cli.calc_render import singular
+from xentcli.cli.calc.format import fmt as fmt6
+from xentcli.cli.calc.format import singular
 from xentcli.core.breakdown import Breakdown, log_name
 
 if TYPE_CHECKING:
-    from xentcli.cli.calc_run import Outcome
+    from xentcli.cli.calc.outcome import Outcome
 
 WIDTH = 80
 #: Per-class lines shown for one row; beyond, only the non-zero terms (up to this many).
@@ -32,7 +32,7 @@ MAX_TERMS = 12
 
 
 def fmt(value: Any) -> str:
-    """A number as :func:`~xentcli.cli.calc_render.fmt` writes it, but never ``1`` for
+    """A number as :func:`~xentcli.cli.calc.format.fmt` writes it, but never ``1`` for
     a number that is not 1: a clipped q = 1 - 1e-7 would read ``-ln(1 - 1) = 16.1``.
 
     >>> [fmt(v) for v in (0.35667494393873245, 1 - 1e-7, 1.0, -(1 - 1e-9), 0.9999996)]
@@ -594,7 +594,7 @@ def write_explanation(outcome: Outcome) -> None:
     """Print the worked solution; the result line in bold."""
     from rich.text import Text
 
-    from xentcli.cli.calc_render import result_console
+    from xentcli.cli.calc.render import result_console
 
     console = result_console()
     lines = explanation(outcome)

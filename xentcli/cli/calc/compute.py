@@ -1,47 +1,24 @@
-"""What a ``xent calc`` command does: parse the vectors, call the core, pick the output.
+"""Computing a ``xent calc`` result: parse the vectors, call the core, add notes.
 
-Imported when a calc command runs (it imports numpy and the core). The output
-itself is written by :mod:`xentcli.cli.calc_render` (human view, ``--json``,
-``-q``) and :mod:`xentcli.cli.calc_explain` (``--explain``); ``-q`` and
-``--json`` never load Rich.
+Imported when a calc command runs (it imports numpy and the core).
+:func:`compute` returns an :class:`~xentcli.cli.calc.outcome.Outcome`; writing
+it is the job of :mod:`~xentcli.cli.calc.render` and
+:mod:`~xentcli.cli.calc.explain`, chosen by :mod:`~xentcli.cli.calc.run`.
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import typer
 
-from xentcli.cli.inputs import Vector, parse_number, parse_vector, target_for
+from xentcli.cli.calc.inputs import Vector, parse_number, parse_vector, target_for
+from xentcli.cli.calc.outcome import EXPLAIN_ROWS, TABLE_CLASSES, Outcome
 from xentcli.errors import InputError
 
 if TYPE_CHECKING:
     from xentcli.core.breakdown import Breakdown
-
-#: Vectors with at most this many classes get a per-class table in the human view.
-TABLE_CLASSES = 12
-PLOT_CLASSES = 100  # as `xent plot compare`: more bars than lines say nothing
-#: ``--explain`` works through this many rows of a batch (all rows enter the result).
-EXPLAIN_ROWS = 3
-
-#: Title and symbol of each measure.
-MEASURES: dict[str, tuple[str, str]] = {
-    "entropy": ("entropy", "H(P)"),
-    "surprisal": ("surprisal", "-log p"),
-    "cross-entropy": ("cross-entropy", "H(TARGET, PRED)"),
-    "kl": ("KL divergence", "D_KL(P || Q)"),
-    "bce": ("binary cross-entropy", "BCE(TARGET, PRED)"),
-    "focal": ("focal loss", "FL(TARGET, PRED)"),
-    "softmax": ("softmax", "softmax(Z)"),
-    "log-softmax": ("log-softmax", "log softmax(Z)"),
-    "grad": ("gradient of the cross-entropy", "dH/dZ"),
-}
-#: Measures whose result is a list (one value per element), not a reduced number.
-LIST_MEASURES = {"surprisal", "softmax", "log-softmax", "grad"}
 
 _INFINITE_NOTES = {
     "cross-entropy": "PRED gives probability 0 to a class that TARGET has",
@@ -49,67 +26,6 @@ _INFINITE_NOTES = {
     "kl": "Q gives probability 0 to a class that P has",
     "bce": "PRED is exactly 0 or 1 where a label says otherwise",
 }
-
-
-@dataclass
-class Outcome:
-    """A computed result and everything needed to show it."""
-
-    measure: str
-    value: Any
-    unit: str | None
-    base: str | None
-    reduction: str | None
-    inputs: dict[str, Vector]
-    options: dict[str, Any]
-    #: The TARGET as given to the core (class indices are 0-d or 1-D integers).
-    target: Any = None
-    breakdown: Breakdown | None = None
-    #: True when the breakdown covers only the first rows of a batch.
-    partial: bool = False
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def title(self) -> str:
-        return MEASURES[self.measure][0]
-
-    @property
-    def symbol(self) -> str:
-        return MEASURES[self.measure][1]
-
-    @property
-    def is_list(self) -> bool:
-        return self.measure in LIST_MEASURES
-
-    @property
-    def main(self) -> Vector:
-        """The prediction (or the only input): it sets the number of rows and classes."""
-        for name in ("pred", "q", "z", "p"):
-            if name in self.inputs:
-                return self.inputs[name]
-        raise AssertionError("every measure has an input")  # pragma: no cover
-
-    @property
-    def class_indices(self) -> bool:
-        return self.target is not None and np.ndim(self.target) < self.main.values.ndim
-
-
-def _output_mode(args: dict[str, Any]) -> str:
-    chosen = [name for name in ("json", "quiet", "explain") if args.get(name)]
-    if len(chosen) > 1:
-        flags = {"json": "--json", "quiet": "--quiet", "explain": "--explain"}
-        raise typer.BadParameter(
-            f"{' and '.join(flags[c] for c in chosen)} are different outputs: choose one",
-            param_hint=f"'{flags[chosen[0]]}'",
-        )
-    mode = chosen[0] if chosen else "human"
-    if args.get("plot") and mode in ("json", "quiet"):
-        flag = "--json" if mode == "json" else "--quiet"
-        raise typer.BadParameter(
-            f"--plot draws under the result for people; it does not go with {flag}",
-            param_hint="'--plot'",
-        )
-    return mode
 
 
 def _parse(text: str | None, name: str) -> Vector | None:
@@ -237,12 +153,12 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
     if measure in ("softmax", "log-softmax", "surprisal"):
         outcome.reduction = None
     if detail or explain:
-        outcome.breakdown = _breakdown(outcome, args, explain=explain)
+        outcome.breakdown = breakdown(outcome, args, explain=explain)
     _add_notes(outcome)
     return outcome
 
 
-def _breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
+def breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
                wide: bool = False) -> Breakdown | None:
     """Per-class terms for a table (one short row) or for --explain (the first rows).
 
@@ -309,14 +225,6 @@ def _target_rows(outcome: Outcome) -> Any:
     return target
 
 
-def wrap_note(note: str) -> str:
-    """A note for stderr, wrapped to 80 columns with its later lines indented."""
-    import textwrap
-
-    return textwrap.fill(f"Note: {note}", 80, subsequent_indent="      ",
-                         break_on_hyphens=False) + "\n"
-
-
 def _add_notes(outcome: Outcome) -> None:
     value = np.asarray(outcome.value)
     if not np.isinf(value).any():
@@ -338,49 +246,3 @@ def _add_notes(outcome: Outcome) -> None:
         f"the result is infinite: {reason}. Use --eps 1e-7 to clip {pred}, "
         f"or --logits if {pred} holds logits."
     )
-
-
-def _bars(outcome: Outcome, args: dict[str, Any]) -> str:
-    """``--plot``: the distributions as used (after softmax, smoothing), as text bars."""
-    from xentcli.cli.console import MAX_WIDTH
-    from xentcli.cli.plotting import distribution_bars
-
-    main = outcome.main.values
-    if main.ndim > 1 and main.shape[0] > 1:
-        raise InputError("--plot draws a single distribution: give one row, not a batch")
-    if main.shape[-1] > PLOT_CLASSES:
-        raise InputError(f"--plot draws at most {PLOT_CLASSES} classes, but there are "
-                         f"{main.shape[-1]}")
-    # More classes than the table shows have no breakdown yet: terms for the bars only.
-    b = outcome.breakdown or _breakdown(outcome, args, explain=False, wide=True)
-    assert b is not None and b.target is not None  # entropy, ce and kl always set them
-    if outcome.measure == "entropy":
-        return distribution_bars(b.target[0], width=MAX_WIDTH)
-    assert b.prob is not None
-    names = ("P", "Q") if outcome.measure == "kl" else ("TARGET", "PRED")
-    return distribution_bars(b.target[0], b.prob[0], width=MAX_WIDTH, names=names)
-
-
-def run(measure: str, args: dict[str, Any]) -> None:
-    """Compute ``measure`` and write the chosen output."""
-    mode = _output_mode(args)
-    from xentcli.cli import calc_render
-
-    outcome = compute(measure, args, detail=mode in ("human", "json"), explain=mode == "explain")
-    # Drawn before anything is written, so a batch is refused before any output.
-    bars = _bars(outcome, args) if args.get("plot") else None
-    if mode == "quiet":
-        calc_render.write_quiet(outcome)
-    elif mode == "json":
-        calc_render.write_json(outcome)
-    elif mode == "explain":
-        from xentcli.cli.calc_explain import write_explanation
-
-        write_explanation(outcome)
-    else:
-        calc_render.write_human(outcome)
-    if bars is not None:
-        sys.stdout.write(f"\n{bars}\n")
-    for note in outcome.notes:
-        sys.stderr.write(wrap_note(note))
-    sys.stderr.flush()

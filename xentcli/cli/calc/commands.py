@@ -2,7 +2,7 @@
 
 This module only declares the interface (Typer reads it to build the help);
 it imports nothing heavy. Each command hands its arguments to
-:func:`xentcli.cli.calc_run.run`, imported when the command runs, which parses
+:func:`xentcli.cli.calc.run.run`, imported when the command runs, which parses
 the vectors, calls the core and renders the result.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from xentcli.cli.calc_command import CalcGroup, NumbersCommand
+from xentcli.cli.calc.group import CalcGroup, NumbersCommand
 
 #: The calculator's commands are declared on this app; the `calc` group below
 #: builds each one only when it is used (see CalcGroup).
@@ -157,7 +157,7 @@ PlotOpt = Annotated[
 
 
 def _run(measure: str, **arguments: Any) -> None:
-    from xentcli.cli.calc_run import run
+    from xentcli.cli.calc.run import run
 
     run(measure, arguments)
 

@@ -10,60 +10,23 @@ JSON is strict (RFC 8259): an infinite value is written as the string
 
 from __future__ import annotations
 
-import math
-import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xentcli.cli.inputs import json_numbers
+from xentcli.cli.calc.format import fmt, json_numbers, quiet_number, singular
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from xentcli.cli.calc_run import Outcome
+    from xentcli.cli.calc.outcome import Outcome
 
 #: Rows shown by the human view before it points to -q / --json.
 SHOWN_ROWS = 20
 #: Longest list that gets a per-class table.
 TABLE_CLASSES = 12
-
-
-def fmt(value: Any, digits: int = 6) -> str:
-    """A number for people: 6 significant digits, ``inf``, and ``0`` for zero.
-
-    >>> [fmt(v) for v in (0.35667494393873245, 1.0, -0.0, 1e-9, float("-inf"))]
-    ['0.356675', '1', '0', '1e-09', '-inf']
-    """
-    number = float(value)
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    if number == 0:
-        return "0"
-    return f"{number:.{digits}g}"
-
-
-_ONE_UNIT = re.compile(r"(?<![\w.])(-?1 (?:nat|bit|ban|base-\S+ unit))s\b")
-
-
-def singular(text: str) -> str:
-    """``1 bits`` reads as ``1 bit`` (also nats, bans, base-b units).
-
-    >>> singular("2 bits, 1 bits, 0.1 bits")
-    '2 bits, 1 bit, 0.1 bits'
-    """
-    return _ONE_UNIT.sub(r"\1", text)
-
-
-def quiet_number(value: Any) -> str:
-    """A number for scripts: the shortest text that ``float()`` reads back exactly.
-
-    >>> [quiet_number(v) for v in (0.1, float("inf"), np.float32(0.5))]
-    ['0.1', 'inf', '0.5']
-    """
-    return repr(float(value))
 
 
 def write_quiet(outcome: Outcome) -> None:

@@ -1,0 +1,32 @@
+"""``xent calc``: the calculator's command-line side.
+
+Modules, each importing only those listed after it (no circle)::
+
+    commands   the Typer declarations (light: no numpy), over group
+    group      a click group/command that take negative numbers as arguments
+    run        chooses the output and writes it (imported when a command runs)
+    explain    --explain, the worked solution
+    render     the human view, --json and -q
+    compute    parses the vectors, calls the core, returns an Outcome
+    outcome    the Outcome type and the table of measures
+    inputs     reading vectors: inline, @file, - (standard input)
+    format     numbers for people, scripts and strict JSON
+
+Importing this package is free: :func:`register` imports the commands.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``xent calc`` and its commands to the root app."""
+    from xentcli.cli.calc.commands import register as register_commands
+
+    register_commands(app)

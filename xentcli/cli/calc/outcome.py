@@ -1,0 +1,86 @@
+"""The result of a calculator command, and the table of measures.
+
+An :class:`Outcome` is what :mod:`~xentcli.cli.calc.compute` hands to the
+writers (:mod:`~xentcli.cli.calc.render`, :mod:`~xentcli.cli.calc.explain`).
+It depends on nothing else in the package, so the arrows point one way::
+
+    commands -> run -> explain -> render -> compute -> outcome -> inputs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from xentcli.cli.calc.inputs import Vector
+
+if TYPE_CHECKING:
+    from xentcli.core.breakdown import Breakdown
+
+__all__ = ["EXPLAIN_ROWS", "LIST_MEASURES", "MEASURES", "PLOT_CLASSES", "TABLE_CLASSES",
+           "Outcome"]
+
+#: Vectors with at most this many classes get a per-class table in the human view.
+TABLE_CLASSES = 12
+PLOT_CLASSES = 100  # as `xent plot compare`: more bars than lines say nothing
+#: ``--explain`` works through this many rows of a batch (all rows enter the result).
+EXPLAIN_ROWS = 3
+
+#: Title and symbol of each measure.
+MEASURES: dict[str, tuple[str, str]] = {
+    "entropy": ("entropy", "H(P)"),
+    "surprisal": ("surprisal", "-log p"),
+    "cross-entropy": ("cross-entropy", "H(TARGET, PRED)"),
+    "kl": ("KL divergence", "D_KL(P || Q)"),
+    "bce": ("binary cross-entropy", "BCE(TARGET, PRED)"),
+    "focal": ("focal loss", "FL(TARGET, PRED)"),
+    "softmax": ("softmax", "softmax(Z)"),
+    "log-softmax": ("log-softmax", "log softmax(Z)"),
+    "grad": ("gradient of the cross-entropy", "dH/dZ"),
+}
+#: Measures whose result is a list (one value per element), not a reduced number.
+LIST_MEASURES = {"surprisal", "softmax", "log-softmax", "grad"}
+
+@dataclass
+class Outcome:
+    """A computed result and everything needed to show it."""
+
+    measure: str
+    value: Any
+    unit: str | None
+    base: str | None
+    reduction: str | None
+    inputs: dict[str, Vector]
+    options: dict[str, Any]
+    #: The TARGET as given to the core (class indices are 0-d or 1-D integers).
+    target: Any = None
+    breakdown: Breakdown | None = None
+    #: True when the breakdown covers only the first rows of a batch.
+    partial: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return MEASURES[self.measure][0]
+
+    @property
+    def symbol(self) -> str:
+        return MEASURES[self.measure][1]
+
+    @property
+    def is_list(self) -> bool:
+        return self.measure in LIST_MEASURES
+
+    @property
+    def main(self) -> Vector:
+        """The prediction (or the only input): it sets the number of rows and classes."""
+        for name in ("pred", "q", "z", "p"):
+            if name in self.inputs:
+                return self.inputs[name]
+        raise AssertionError("every measure has an input")  # pragma: no cover
+
+    @property
+    def class_indices(self) -> bool:
+        return self.target is not None and np.ndim(self.target) < self.main.values.ndim

@@ -1,0 +1,87 @@
+"""Running a ``xent calc`` command: choose the output, compute, write it.
+
+The commands (:mod:`~xentcli.cli.calc.commands`) import this module only when
+one runs. ``-q`` and ``--json`` never load Rich.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from xentcli.cli.calc import render
+from xentcli.cli.calc.compute import breakdown, compute
+from xentcli.cli.calc.outcome import PLOT_CLASSES, Outcome
+from xentcli.errors import InputError
+
+
+def _output_mode(args: dict[str, Any]) -> str:
+    chosen = [name for name in ("json", "quiet", "explain") if args.get(name)]
+    if len(chosen) > 1:
+        flags = {"json": "--json", "quiet": "--quiet", "explain": "--explain"}
+        raise typer.BadParameter(
+            f"{' and '.join(flags[c] for c in chosen)} are different outputs: choose one",
+            param_hint=f"'{flags[chosen[0]]}'",
+        )
+    mode = chosen[0] if chosen else "human"
+    if args.get("plot") and mode in ("json", "quiet"):
+        flag = "--json" if mode == "json" else "--quiet"
+        raise typer.BadParameter(
+            f"--plot draws under the result for people; it does not go with {flag}",
+            param_hint="'--plot'",
+        )
+    return mode
+
+
+def wrap_note(note: str) -> str:
+    """A note for stderr, wrapped to 80 columns with its later lines indented."""
+    import textwrap
+
+    return textwrap.fill(f"Note: {note}", 80, subsequent_indent="      ",
+                         break_on_hyphens=False) + "\n"
+
+
+def _bars(outcome: Outcome, args: dict[str, Any]) -> str:
+    """``--plot``: the distributions as used (after softmax, smoothing), as text bars."""
+    from xentcli.cli.console import MAX_WIDTH
+    from xentcli.cli.plotting import distribution_bars
+
+    main = outcome.main.values
+    if main.ndim > 1 and main.shape[0] > 1:
+        raise InputError("--plot draws a single distribution: give one row, not a batch")
+    if main.shape[-1] > PLOT_CLASSES:
+        raise InputError(f"--plot draws at most {PLOT_CLASSES} classes, but there are "
+                         f"{main.shape[-1]}")
+    # More classes than the table shows have no breakdown yet: terms for the bars only.
+    b = outcome.breakdown or breakdown(outcome, args, explain=False, wide=True)
+    assert b is not None and b.target is not None  # entropy, ce and kl always set them
+    if outcome.measure == "entropy":
+        return distribution_bars(b.target[0], width=MAX_WIDTH)
+    assert b.prob is not None
+    names = ("P", "Q") if outcome.measure == "kl" else ("TARGET", "PRED")
+    return distribution_bars(b.target[0], b.prob[0], width=MAX_WIDTH, names=names)
+
+
+def run(measure: str, args: dict[str, Any]) -> None:
+    """Compute ``measure`` and write the chosen output."""
+    mode = _output_mode(args)
+    outcome = compute(measure, args, detail=mode in ("human", "json"), explain=mode == "explain")
+    # Drawn before anything is written, so a batch is refused before any output.
+    bars = _bars(outcome, args) if args.get("plot") else None
+    if mode == "quiet":
+        render.write_quiet(outcome)
+    elif mode == "json":
+        render.write_json(outcome)
+    elif mode == "explain":
+        from xentcli.cli.calc.explain import write_explanation
+
+        write_explanation(outcome)
+    else:
+        render.write_human(outcome)
+    if bars is not None:
+        sys.stdout.write(f"\n{bars}\n")
+    for note in outcome.notes:
+        sys.stderr.write(wrap_note(note))
+    sys.stderr.flush()
