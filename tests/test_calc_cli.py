@@ -291,7 +291,7 @@ def test_json_echoes_large_files_by_source(tmp_path: Path) -> None:
     [
         (["ce", "0,1", "1,0"], "Note: the result is infinite: PRED gives probability 0 to a class that TARGET has. Use --eps 1e-7 to clip PRED, or --logits if PRED holds logits.\n"),
         (["focal", "1", "1,0"], "Note: the result is infinite: PRED gives probability 0 to a class that TARGET has. Use --eps 1e-7 to clip PRED, or --logits if PRED holds logits.\n"),
-        (["kl", "0.5,0.5", "1,0"], "Note: the result is infinite: Q gives probability 0 to a class that P has. Use --eps 1e-7 to clip Q, or --logits if Q holds logits.\n"),
+        (["kl", "0.5,0.5,0", "0.5,0,0.5"], "Note: the result is infinite: Q gives probability 0 to a class that P has. Use --eps 1e-7 to clip Q, or --logits if Q holds logits.\n"),
         (["bce", "1", "0"], "Note: the result is infinite: PRED is exactly 0 or 1 where a label says otherwise. Use --eps 1e-7 to clip PRED, or --logits if PRED holds logits.\n"),
         (["surprisal", "0"], "Note: a probability of 0 has infinite surprisal\n"),
     ],

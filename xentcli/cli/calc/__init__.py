@@ -8,6 +8,7 @@ Modules, each importing only those listed after it (no circle)::
     explain    --explain, the worked solution
     render     the human view, --json and -q
     compute    parses the vectors, calls the core, returns an Outcome
+    hints      what a likely slip looks like (logits as PRED, swapped arguments)
     outcome    the Outcome type and the table of measures
     inputs     reading vectors: inline, @file, - (standard input)
     format     numbers for people, scripts and strict JSON

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from xentcli.cli.calc import hints
 from xentcli.cli.calc.inputs import Vector, parse_number, parse_vector, target_for
 from xentcli.cli.calc.outcome import EXPLAIN_ROWS, TABLE_CLASSES, Outcome
 from xentcli.errors import InputError
@@ -64,27 +65,15 @@ def _display_name(key: str) -> str:
     return key.upper()
 
 
-def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) -> Outcome:
-    """Run the measure on the parsed inputs; with ``detail``, add a per-class breakdown."""
+def _evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
+              options: dict[str, Any], inputs: dict[str, Vector]) -> tuple[Any, Any]:
+    """Parse the vectors into ``inputs``, the options into ``options``; call the core.
+
+    Returns the value and the TARGET as given to the core (None where there is none).
+    """
     from xentcli import core
 
-    given_base: str | None = args.get("base")
-    if given_base is not None and "/" in given_base:  # --base 1/2: a fraction, as elsewhere
-        given_base = repr(parse_number(given_base, "--base"))
-    base = given_base or "e"
-    unit = None
-    if given_base is not None:
-        _, unit = core.resolve_base(given_base)  # a bad base fails before any file is read
-    _check_stdin(args)
-    # Numeric options are read before the vectors: a typo fails before a file is read.
-    for key in ("eps", "gamma", "label_smoothing"):
-        if key in args:
-            args[key] = _scalar(args[key], "--" + key.replace("_", "-"))
-    reduction: str = args.get("reduction") or "none"
-    options: dict[str, Any] = {}
-    inputs: dict[str, Vector] = {}
     target: Any = None
-
     if measure in ("entropy", "surprisal"):
         p = parse_vector(args["p"], "P")
         inputs["p"] = p
@@ -148,6 +137,35 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
                                            weights=_per_class(weights),
                                            label_smoothing=smoothing, eps=args["eps"],
                                            normalize=args["normalize"], reduction=reduction)
+    return value, target
+
+
+def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) -> Outcome:
+    """Run the measure on the parsed inputs; with ``detail``, add a per-class breakdown."""
+    from xentcli import core
+
+    given_base: str | None = args.get("base")
+    if given_base is not None and "/" in given_base:  # --base 1/2: a fraction, as elsewhere
+        given_base = repr(parse_number(given_base, "--base"))
+    base = given_base or "e"
+    unit = None
+    if given_base is not None:
+        _, unit = core.resolve_base(given_base)  # a bad base fails before any file is read
+    _check_stdin(args)
+    # Numeric options are read before the vectors: a typo fails before a file is read.
+    for key in ("eps", "gamma", "label_smoothing"):
+        if key in args:
+            args[key] = _scalar(args[key], "--" + key.replace("_", "-"))
+    reduction: str = args.get("reduction") or "none"
+    options: dict[str, Any] = {}
+    inputs: dict[str, Vector] = {}
+    try:
+        value, target = _evaluate(measure, args, base, reduction, options, inputs)
+    except InputError as exc:
+        hint = _logits_hint(measure, str(exc), args, inputs)
+        if hint is None:
+            raise
+        raise InputError(hint) from None
 
     outcome = Outcome(measure, value, unit, given_base, reduction, inputs, options, target)
     if measure in ("softmax", "log-softmax", "surprisal"):
@@ -159,7 +177,7 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
 
 
 def breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
-               wide: bool = False) -> Breakdown | None:
+              wide: bool = False) -> Breakdown | None:
     """Per-class terms for a table (one short row) or for --explain (the first rows).
 
     ``wide``: also for one row of more than :data:`TABLE_CLASSES` (``--plot``).
@@ -225,8 +243,24 @@ def _target_rows(outcome: Outcome) -> Any:
     return target
 
 
+def _logits_hint(measure: str, message: str, args: dict[str, Any],
+                 inputs: dict[str, Vector]) -> str | None:
+    """An error about PRED's probabilities, when PRED holds logits: say so instead."""
+    key = "q" if "q" in inputs else "pred"
+    if key not in inputs or args.get("logits", True):
+        return None
+    name = inputs[key].name
+    if not message.startswith(name + " "):
+        return None
+    return hints.logits_hint(name, inputs[key].values)
+
+
 def _add_notes(outcome: Outcome) -> None:
     value = np.asarray(outcome.value)
+    if outcome.measure == "grad":
+        note = hints.grad_probabilities_note(outcome.inputs["z"].values)
+        if note is not None:
+            outcome.notes.append(note)
     if not np.isinf(value).any():
         return
     if outcome.measure == "surprisal":
@@ -236,6 +270,10 @@ def _add_notes(outcome: Outcome) -> None:
     if reason is None:
         return
     pred = "Q" if outcome.measure == "kl" else "PRED"
+    swapped = None if outcome.options.get("logits") else _swapped(outcome)
+    if swapped is not None:
+        outcome.notes.append(swapped)
+        return
     if outcome.options.get("logits"):
         # Logits already: the 0 comes from a -inf logit (or a huge gap); only --eps helps.
         squash = "sigmoid" if outcome.measure == "bce" else "softmax"
@@ -246,3 +284,21 @@ def _add_notes(outcome: Outcome) -> None:
         f"the result is infinite: {reason}. Use --eps 1e-7 to clip {pred}, "
         f"or --logits if {pred} holds logits."
     )
+
+
+def _swapped(outcome: Outcome) -> str | None:
+    """The note for TARGET and PRED given the wrong way round, if they look it."""
+    first, second = ("p", "q") if outcome.measure == "kl" else ("target", "pred")
+    t, pred = outcome.inputs[first], outcome.inputs[second]
+    example = None
+    if t.from_text and pred.from_text:
+        command = "ce" if outcome.measure == "cross-entropy" else outcome.measure
+        example = f"xent calc {command} {_shell_word(pred.source)} {_shell_word(t.source)}"
+    target = outcome.target if outcome.target is not None else t.values
+    return hints.swapped_note(t.name, pred.name, target, pred.values, example)
+
+
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text.strip())

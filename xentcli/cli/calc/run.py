@@ -36,11 +36,17 @@ def _output_mode(args: dict[str, Any]) -> str:
 
 
 def wrap_note(note: str) -> str:
-    """A note for stderr, wrapped to 80 columns with its later lines indented."""
+    """A note for stderr, wrapped to 80 columns with its later lines indented.
+
+    A line break in the note starts a new line (a command to copy stays whole).
+    """
     import textwrap
 
-    return textwrap.fill(f"Note: {note}", 80, subsequent_indent="      ",
-                         break_on_hyphens=False) + "\n"
+    first, *rest = note.split("\n")
+    lines = [textwrap.fill(f"Note: {first}", 80, subsequent_indent="      ",
+                           break_on_hyphens=False)]
+    lines += ["      " + line for line in rest]
+    return "\n".join(lines) + "\n"
 
 
 def _bars(outcome: Outcome, args: dict[str, Any]) -> str:

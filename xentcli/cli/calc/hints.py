@@ -1,0 +1,102 @@
+"""Hints that name the likely mistake behind a calculator error or an odd result.
+
+A hurried user makes a few slips often enough to recognise them from the
+numbers alone:
+
+- logits given as PRED without ``--logits``: a value outside [0, 1] cannot be
+  a probability, and ``--normalize`` (what the core's message suggests) would
+  give a meaningless number, so the error suggests ``--logits`` instead;
+- TARGET and PRED swapped: a one-hot PRED under a soft TARGET makes the loss
+  infinite, and neither ``--eps`` nor ``--logits`` would mend that;
+- ``grad`` given probabilities where it reads logits.
+
+(Numbers split by spaces into several arguments are caught while parsing, in
+:mod:`~xentcli.cli.calc.group`.) Each function returns the message, or None
+when the numbers do not point at the slip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["grad_probabilities_note", "logits_hint", "swapped_note"]
+
+
+def _short(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _where(shape: tuple[int, ...], flat: int) -> str:
+    if len(shape) <= 1:
+        return f"index {flat}"
+    row, col = divmod(flat, shape[-1])
+    return f"row {row}, index {col}"
+
+
+def logits_hint(name: str, values: Any) -> str | None:
+    """The error for a prediction that holds logits: a value outside [0, 1].
+
+    ``name`` is the argument (PRED, Q). Only finite values count: an infinity
+    or NaN has its own error.
+
+    >>> logits_hint("PRED", np.array([2.0, 1.0, 0.1]))
+    'PRED looks like logits (index 0 is 2): add --logits'
+    >>> logits_hint("PRED", np.array([0.2, 0.3, 0.4])) is None
+    True
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    outside = np.isfinite(arr) & ((arr < 0) | (arr > 1))
+    if arr.size == 0 or not outside.any() or not np.isfinite(arr).all():
+        return None
+    flat = int(np.flatnonzero(outside.reshape(-1))[0])
+    value = float(arr.reshape(-1)[flat])
+    return f"{name} looks like logits ({_where(arr.shape, flat)} is {_short(value)}): add --logits"
+
+
+def _one_hot(values: Any) -> bool:
+    arr = np.asarray(values)
+    return bool(arr.size) and bool(((arr == 0) | (arr == 1)).all())
+
+
+def _soft(values: Any) -> bool:
+    arr = np.asarray(values)
+    return bool(((arr > 0) & (arr < 1)).any())
+
+
+def swapped_note(target_name: str, pred_name: str, target: Any, pred: Any,
+                 example: str | None) -> str | None:
+    """The note for an infinite result whose PRED is one-hot and TARGET is soft.
+
+    ``example``: the command with the two vectors in the right order, when they
+    were typed inline (a file name cannot be swapped for the user).
+
+    >>> swapped_note("P", "Q", np.array([0.1, 0.9]), np.array([0.0, 1.0]), None)[:58]
+    'the result is infinite: Q is one-hot and P is not, so they'
+    """
+    if np.ndim(target) < np.ndim(pred) or not (_one_hot(pred) and _soft(target)):
+        return None
+    note = (f"the result is infinite: {pred_name} is one-hot and {target_name} is not, "
+            "so they look swapped: the true distribution comes first, then the prediction.")
+    return note + (f" Try:\n{example}" if example else "")
+
+
+def grad_probabilities_note(z: Any) -> str | None:
+    """The note for ``grad`` given rows that already sum to 1 within [0, 1].
+
+    >>> grad_probabilities_note(np.array([0.1, 0.2, 0.7])) is not None
+    True
+    >>> grad_probabilities_note(np.array([-1.0, 0.0, 2.0])) is None
+    True
+    """
+    arr = np.asarray(z, dtype=np.float64)
+    if arr.ndim == 0 or arr.shape[-1] < 2 or not np.isfinite(arr).all():
+        return None
+    if (arr < 0).any() or (arr > 1).any():
+        return None
+    if not (np.abs(arr.sum(axis=-1) - 1) <= 1e-6).all():
+        return None
+    return ("Z sums to 1 like probabilities, but grad reads Z as logits and applies "
+            "softmax to it. If these are probabilities q, the gradient with respect "
+            "to the logits is simply q - y.")
