@@ -11,6 +11,8 @@ Modules, each importing only those listed after it (no circle)::
     hints      what a likely slip looks like (logits as PRED, swapped arguments)
     outcome    the Outcome type and the table of measures
     inputs     reading vectors: inline, @file, - (standard input)
+    reader     files and streams, opened once and read in blocks of rows
+    tokens     one number, one row of numbers, as typed
     format     numbers for people, scripts and strict JSON
 
 Importing this package is free: :func:`register` imports the commands.
