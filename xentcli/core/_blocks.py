@@ -219,3 +219,18 @@ def plogx(p: FloatArray, log_x: FloatArray, work: FloatArray) -> FloatArray:
     work.fill(0)
     np.multiply(p, log_x, out=work, where=p != 0)
     return column_sums(work)
+
+
+def scale_classes(log_x: FloatArray, w: FloatArray) -> None:
+    """Multiply each class (row of a transposed block) of ``log_x`` by its weight, in place.
+
+    The weight multiplies the log, not the target: ``y * (w * log q)``. Then a
+    subnormal target times a weight below 1 cannot underflow to 0 and hide an
+    infinite term (``1e-323 * 0.2 == 0`` but ``1e-323 * (0.2 * -inf) == -inf``);
+    a term is 0 only where its target *is* 0, or where its class weight is 0
+    (that class is switched off, even where its log is -inf).
+    """
+    log_x *= w[:, None]
+    off = w == 0
+    if off.any():
+        log_x[off] = 0

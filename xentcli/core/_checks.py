@@ -115,7 +115,7 @@ def as_float_array(x: Any, name: str, *, vector: bool = True) -> FloatArray:
     """``x`` as a float32/float64 array (other numeric types become float64).
 
     With ``vector=True`` the array needs at least one axis and a non-empty
-    last axis (the classes).
+    last axis (the classes); a batch of 0 rows, shape (0, K), is valid.
     """
     try:
         arr = np.asarray(x)
@@ -128,7 +128,7 @@ def as_float_array(x: Any, name: str, *, vector: bool = True) -> FloatArray:
     if vector:
         if arr.ndim == 0:
             raise InputError(f"{name} must be a vector of values, got a single number")
-        if arr.size == 0:
+        if arr.shape[-1] == 0:
             raise InputError(f"{name} is empty")
     return arr
 
@@ -230,18 +230,47 @@ def check_elementwise_logits(z: FloatArray, name: str) -> None:
         raise InputError(f"{name} has an invalid logit {_fmt(value)} at {where} (-inf is allowed)")
 
 
-def check_class_weights(weights: Any, k: int, dtype: np.dtype[Any], what: str) -> FloatArray:
-    """Per-class values (``weights`` or ``alpha``): one finite value >= 0 per class."""
-    w = as_float_array(weights, what, vector=False).astype(dtype, copy=False)
+def check_class_weights(
+    weights: Any, k: int, dtype: np.dtype[Any], what: str, *, scale: bool = False
+) -> FloatArray:
+    """Per-class values (``weights`` or ``alpha``): one finite value >= 0 per class.
+
+    Checked before the cast to ``dtype`` (1e308 is finite, its float32 is not).
+    ``scale`` divides them by a power of 2 so that the largest is <= 1 first,
+    for a weighted mean (which does not change).
+    """
+    w = as_float_array(weights, what, vector=False)
     if w.ndim == 0:
-        w = np.full(k, w, dtype=dtype)
+        w = np.full(k, w, dtype=w.dtype)
     if w.shape != (k,):
         raise InputError(f"{what} must have one value per class ({k}); got shape {w.shape}")
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         value, where = _first(w, bad)
         raise InputError(f"{what} must be finite and >= 0; got {_fmt(value)} at {where}")
-    return w
+    return to_dtype(power_of_2_scaled(w) if scale else w, dtype)
+
+
+def power_of_2_scaled(weights: FloatArray) -> FloatArray:
+    """Weights divided by a power of 2 so that the largest is <= 1 (exact, no rounding).
+
+    A weighted mean does not change (numerator and denominator scale alike), but
+    huge weights (1e308) no longer overflow their products and sums into
+    inf / inf = NaN.
+    """
+    top = float(weights.max()) if weights.size else 0.0
+    if top <= 1:
+        return weights
+    _, exponent = np.frexp(top)
+    scaled: FloatArray = np.ldexp(weights, -int(exponent)).astype(weights.dtype, copy=False)
+    return scaled
+
+
+def to_dtype(values: FloatArray, dtype: np.dtype[Any]) -> FloatArray:
+    """``values`` as ``dtype``; a float64 beyond float32's range becomes inf quietly."""
+    with np.errstate(over="ignore"):
+        cast: FloatArray = values.astype(dtype, copy=False)
+    return cast
 
 
 def check_class_indices(target: Any, k: int, name: str) -> npt.NDArray[np.intp]:

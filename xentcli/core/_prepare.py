@@ -22,7 +22,10 @@ from xentcli.core._checks import (
     check_logits,
     check_probabilities,
     format_shape,
+    position,
+    power_of_2_scaled,
     shape_mismatch,
+    to_dtype,
 )
 from xentcli.errors import InputError
 
@@ -60,12 +63,17 @@ def diagnose_prediction(arr: FloatArray, name: str, *, from_logits: bool, normal
 
 @dataclass(frozen=True)
 class Target:
-    """A target, flattened to rows: class indices (N,) or distributions (N, K)."""
+    """A target, flattened to rows: class indices (N,) or distributions (N, K).
+
+    ``ignored`` marks the rows whose class index was ``ignore_index`` (their
+    label is replaced by 0 so that the kernels can run; the caller drops them).
+    """
 
     labels: npt.NDArray[np.intp] | None
     dense: FloatArray | None
     k: int
     name: str
+    ignored: npt.NDArray[np.bool_] | None = None
 
     def block(
         self, rows: slice, dtype: np.dtype[Any], smoothing: float, tol: float, normalize: bool
@@ -96,19 +104,35 @@ def parse_target(
     *,
     name: str = "TARGET",
     pred_name: str = "PRED",
+    ignore_index: int | None = None,
 ) -> Target:
     """A distribution of the prediction's shape, or class indices without its last axis.
 
     Class indices are checked here (two cheap reductions); distributions are
-    checked block by block, where their rows are summed anyway.
+    checked block by block, where their rows are summed anyway. With
+    ``ignore_index`` (class indices only), rows whose index is that value are
+    marked as ignored; the value may lie outside ``[0, K)`` (torch's -100).
     """
     k = pred_shape[-1]
     shape = np.shape(target)
+    ignore = check_ignore_index(ignore_index)
     if shape == pred_shape:
+        if ignore is not None:
+            raise InputError(
+                "ignore index applies to class-index targets, not to distributions"
+            )
         dense = as_float_array(target, name).reshape(-1, k)
         return Target(None, dense, k, name)
     if shape == pred_shape[:-1]:
-        return Target(check_class_indices(target, k, name).reshape(-1), None, k, name)
+        if ignore is None:
+            return Target(check_class_indices(target, k, name).reshape(-1), None, k, name)
+        raw = np.asarray(target)
+        if raw.dtype.kind not in "biuf":
+            raise InputError(f"{name} class indices must be whole numbers")
+        ignored = (raw == ignore).reshape(-1)
+        kept = np.where(ignored.reshape(raw.shape), 0, raw)
+        labels = check_class_indices(kept, k, name).reshape(-1)
+        return Target(labels, None, k, name, ignored if ignored.any() else None)
     if len(shape) == len(pred_shape):
         raise InputError(shape_mismatch(name, shape, pred_name, pred_shape))
     raise InputError(
@@ -118,10 +142,50 @@ def parse_target(
     )
 
 
-def class_weights(
-    weights: Any, k: int, dtype: np.dtype[Any], what: str = "weights"
+def check_ignore_index(ignore_index: Any) -> int | None:
+    if ignore_index is None:
+        return None
+    if isinstance(ignore_index, (bool, np.bool_)) or not float(ignore_index).is_integer():
+        raise InputError(f"ignore index must be a whole number; got {ignore_index!r}")
+    return int(ignore_index)
+
+
+def check_sample_weights(
+    sample_weights: Any, shape: tuple[int, ...], dtype: np.dtype[Any], *, scale: bool = False
 ) -> FloatArray | None:
-    return None if weights is None else check_class_weights(weights, k, dtype, what)
+    """One finite weight >= 0 per row (``shape`` is the batch shape), flattened.
+
+    The weights are importance: a negative one is refused, as for class weights.
+    ``scale``: divided by a power of 2 so that the largest is <= 1 (for a mean).
+    """
+    if sample_weights is None:
+        return None
+    s = as_float_array(sample_weights, "sample weights", vector=False)
+    if s.shape != shape:
+        raise InputError(
+            f"sample weights must have shape {format_shape(shape)}, one per row; "
+            f"got shape {format_shape(s.shape)}"
+        )
+    bad = ~np.isfinite(s) | (s < 0)
+    if bad.any():
+        flat = int(np.flatnonzero(bad)[0])
+        value = float(s.reshape(-1)[flat])
+        where = f" at {position(s.shape, flat)}" if s.ndim else ""
+        raise InputError(f"sample weights must be finite and >= 0; got {value:.10g}{where}")
+    return to_dtype(power_of_2_scaled(s) if scale else s, dtype).reshape(-1)
+
+
+def scaled_down(weights: FloatArray | None) -> FloatArray | None:
+    """:func:`power_of_2_scaled`, passing None through."""
+    return None if weights is None else power_of_2_scaled(weights)
+
+
+def class_weights(
+    weights: Any, k: int, dtype: np.dtype[Any], what: str = "weights", *, scale: bool = False
+) -> FloatArray | None:
+    if weights is None:
+        return None
+    return check_class_weights(weights, k, dtype, what, scale=scale)
 
 
 def reduce_rows(
@@ -129,28 +193,74 @@ def reduce_rows(
     reduction: Reduction,
     ln_base: float,
     weight_mass: FloatArray | None = None,
+    sample_weights: FloatArray | None = None,
+    ignored: npt.NDArray[np.bool_] | None = None,
 ) -> Any:
     """Reduce per-row values in nats (``none``, ``sum`` or ``mean``), then convert to the base.
 
-    ``per_row`` is the caller's own buffer: with ``none`` it is rescaled in place.
-    The mean is weighted by ``weight_mass`` (the target's weight per row) when
-    class weights are used, so with class-index targets it is the weighted mean
-    ``sum(l_n) / sum(w[y_n])`` that torch uses.
+    ``per_row`` is the caller's own buffer (its shape is the batch shape): it is
+    rescaled in place. Rows are scaled by their ``sample_weights`` ``s_n``
+    (a weight of exactly 0, like an ``ignored`` row, contributes 0 even where
+    its loss is infinite). The mean is ``sum_n s_n l_n / sum_n s_n m_n`` where
+    ``m_n`` is the row's class-weight mass (``weight_mass``, 1 without class
+    weights): with class indices and class weights ``sum_n l_n / sum_n w[y_n]``,
+    as torch computes it; with sample weights sklearn's ``sample_weight`` mean.
     """
+    flat = per_row.reshape(-1)
+    row_scale = mean_weights(len(flat), per_row.dtype, sample_weights, ignored)
+    if row_scale is not None:
+        if reduction == "mean":
+            row_scale = scaled_down(row_scale)
+        assert row_scale is not None
+        np.multiply(flat, row_scale, out=flat, where=row_scale != 0)
+        flat[row_scale == 0] = 0
     if reduction == "none":
         if ln_base != 1:
             per_row /= ln_base
         return finish(per_row)
     if reduction == "sum":
-        out = per_row.sum()
-    elif weight_mass is None:
-        out = per_row.mean()
+        out = flat.sum()
     else:
-        total = weight_mass.sum()
-        if total == 0:
-            raise InputError("the weighted mean is undefined: the targets' weights sum to 0")
-        out = per_row.sum() / total
+        mass = weight_mass.reshape(-1) if weight_mass is not None else None
+        if row_scale is not None:
+            mass = row_scale if mass is None else row_scale * mass
+        if mass is None:
+            if flat.size == 0:
+                raise InputError("the mean of 0 rows is undefined (use --reduction sum)")
+            out = flat.sum() / flat.size
+        else:
+            total = mass.sum()
+            if total == 0:
+                raise InputError(_no_mass(ignored, sample_weights, weight_mass))
+            out = flat.sum() / total
     return finish(np.asarray(out / ln_base), per_row.dtype)
+
+
+def mean_weights(
+    n: int,
+    dtype: np.dtype[Any],
+    sample_weights: FloatArray | None,
+    ignored: npt.NDArray[np.bool_] | None,
+) -> FloatArray | None:
+    """Each row's weight in the mean: its sample weight, 0 where ignored; None: all 1."""
+    if ignored is None:
+        return sample_weights
+    keep = (~ignored).astype(dtype)
+    return keep if sample_weights is None else np.where(ignored, 0, sample_weights)
+
+
+def _no_mass(
+    ignored: npt.NDArray[np.bool_] | None,
+    sample_weights: FloatArray | None,
+    weight_mass: FloatArray | None,
+) -> str:
+    if ignored is not None and ignored.all():
+        return "the mean is undefined: every row's target is the ignore index"
+    if sample_weights is not None and not sample_weights.any():
+        return "the weighted mean is undefined: the sample weights sum to 0"
+    if weight_mass is None and sample_weights is None:
+        return "the mean is undefined: every row is ignored"
+    return "the weighted mean is undefined: the targets' weights sum to 0"
 
 
 def finish(out: FloatArray, dtype: np.dtype[Any] | None = None) -> Any:

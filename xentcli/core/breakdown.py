@@ -30,8 +30,9 @@ import numpy.typing as npt
 
 from xentcli.core._checks import Base, FloatArray, resolve_base
 from xentcli.core._prepare import safe_log, times_where
+from xentcli.core.binary import binary_cross_entropy
 from xentcli.core.information import cross_entropy, entropy, kl_divergence
-from xentcli.core.losses import binary_cross_entropy, cross_entropy_grad, focal_loss
+from xentcli.core.losses import cross_entropy_grad, focal_loss
 from xentcli.core.softmax import log_softmax, softmax
 
 __all__ = [

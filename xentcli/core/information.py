@@ -8,6 +8,7 @@ Batches run through the row-block kernel of :mod:`._blocks`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -20,12 +21,14 @@ from xentcli.core._blocks import (
     neg_log_prob_at,
     plogx,
     run_blocks,
+    scale_classes,
     sum_tolerance,
     transposed,
     xlogx,
 )
 from xentcli.core._checks import (
     Base,
+    FloatArray,
     as_float_array,
     check_eps,
     check_probabilities,
@@ -34,7 +37,9 @@ from xentcli.core._checks import (
     resolve_base,
     shape_mismatch,
 )
+from xentcli.core._divergence import js_columns, kl_columns
 from xentcli.core._prepare import (
+    check_sample_weights,
     class_weights,
     diagnose_prediction,
     finish,
@@ -124,6 +129,8 @@ def cross_entropy(
     eps: float | None = None,
     normalize: bool = False,
     reduction: str = "mean",
+    ignore_index: int | None = None,
+    sample_weights: Any = None,
 ) -> Any:
     """Cross-entropy ``H(y, q) = -sum_i w_i y_i log q_i`` of prediction ``q`` against target ``y``.
 
@@ -134,8 +141,9 @@ def cross_entropy(
 
     0 * log 0 = 0: a class with target 0 adds nothing, even where q is 0 there.
     A target class predicted with probability exactly 0 gives +inf (pass
-    ``eps`` to clip instead). From logits ``z`` the log-probabilities are
-    ``z - logsumexp(z)``, computed stably; ``log(softmax(z))`` is never formed.
+    ``eps`` to clip instead), however small its target or weight. From logits
+    ``z`` the log-probabilities are ``z - logsumexp(z)``, computed stably;
+    ``log(softmax(z))`` is never formed.
 
     Args:
         target: distributions of ``pred``'s shape (one-hot or soft, e.g. mixup),
@@ -144,23 +152,36 @@ def cross_entropy(
             shape (..., K).
         base: log base: e (nats, default), 2 (bits), 10 (bans) or any b > 0, b != 1.
         from_logits: ``pred`` holds logits.
-        weights: per-class weights ``w``, shape (K,). The "mean" reduction is then
-            the weighted mean ``sum_n l_n / sum_n sum_i w_i y_ni``; with class
+        weights: per-class weights ``w`` >= 0, shape (K,). The "mean" reduction is
+            then the weighted mean ``sum_n l_n / sum_n sum_i w_i y_ni``; with class
             indices that is ``sum_n l_n / sum_n w[y_n]``, as in torch (torch
             divides by N instead for soft targets). With ``label_smoothing``
             the row weights use the smoothed target, where torch keeps
-            ``w[y_n]``: the two means then differ slightly.
+            ``w[y_n]``: the two means then differ slightly. A class of weight 0
+            adds nothing, even where it is predicted with probability 0.
         label_smoothing: ``eps`` in [0, 1): the target becomes ``(1 - eps) y + eps / K``.
         eps: clip the predicted probabilities to ``[eps, 1 - eps]`` (off by default).
         normalize: rescale target and prediction rows that do not sum to 1.
         reduction: over the rows: "mean" (default), "sum" or "none" (shape (...)).
+        ignore_index: with class-index targets, rows whose index is this value
+            (any whole number, e.g. torch's -100) leave the loss: they count 0
+            under "none" and "sum" and leave the mean's denominator (torch's rule).
+        sample_weights: one weight ``s_n`` >= 0 per row, shape ``pred.shape[:-1]``:
+            "none" gives ``s_n l_n``, "sum" ``sum_n s_n l_n`` and "mean"
+            ``sum_n s_n l_n / sum_n s_n m_n`` (``m_n``: the row's class-weight
+            mass above, 1 without ``weights``), sklearn's ``sample_weight``.
 
     Returns:
         The cross-entropy in units of ``base``.
 
+    A batch in chunks: the "mean" is the sum of the chunks' ``reduction="sum"``
+    values divided by the sum of their :func:`~xentcli.core.mean_denominator`.
+
     >>> float(cross_entropy([1, 0, 0], [0.7, 0.2, 0.1]))
     0.35667494393873245
     >>> float(cross_entropy(2, [0.1, 0.2, 0.7]))  # class index 2: the dog
+    0.35667494393873245
+    >>> float(cross_entropy([2, -100], [[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]], ignore_index=-100))
     0.35667494393873245
     """
     ln_base, _ = resolve_base(base)
@@ -170,8 +191,12 @@ def cross_entropy(
     arr = as_float_array(pred, "PRED")
     refuse_normalized_logits(from_logits, normalize)
     k = arr.shape[-1]
-    tgt = parse_target(target, arr.shape)
-    w = class_weights(weights, k, arr.dtype)
+    lead = arr.shape[:-1]
+    tgt = parse_target(target, arr.shape, ignore_index=ignore_index)
+    # A weighted mean does not change when the weights are scaled: scaled, 1e308 cannot
+    # overflow the products and sums into inf / inf.
+    w = class_weights(weights, k, arr.dtype, scale=how == "mean")
+    rows_w = check_sample_weights(sample_weights, lead, arr.dtype, scale=how == "mean")
     q2 = arr.reshape(-1, k)
     per_row = np.empty(q2.shape[0], dtype=arr.dtype)
     mass = None if w is None else np.empty_like(per_row)
@@ -197,17 +222,17 @@ def cross_entropy(
         if y is None:
             return False
         if w is not None and mass is not None:
-            y *= w[:, None]
-            mass[rows] = column_sums(y)
+            mass[rows] = column_sums(np.multiply(y, w[:, None], out=work))
+            scale_classes(t, w)
         per_row[rows] = 0.0 - plogx(y, t, work)
         return True
 
     if not run_blocks(block, q2.shape[0], k):
         diagnose_prediction(arr, "PRED", from_logits=from_logits, normalize=normalize)
         tgt.diagnose(normalize)
-    lead = arr.shape[:-1]
     return reduce_rows(
-        per_row.reshape(lead), how, ln_base, None if mass is None else mass.reshape(lead)
+        per_row.reshape(lead), how, ln_base, None if mass is None else mass.reshape(lead),
+        rows_w, tgt.ignored,
     )
 
 
@@ -220,12 +245,18 @@ def kl_divergence(
     eps: float | None = None,
     normalize: bool = False,
     reduction: str = "mean",
+    sample_weights: Any = None,
 ) -> Any:
     """Kullback-Leibler divergence ``D_KL(p || q) = sum_i p_i (log p_i - log q_i)``.
 
     The extra surprisal paid for believing ``q`` when outcomes follow ``p``:
     ``D_KL(p || q) = H(p, q) - H(p) >= 0``, with equality only when q = p.
     It is not symmetric. Terms with p_i = 0 are 0; p_i > 0 with q_i = 0 gives +inf.
+
+    A tiny divergence (Q close to P) keeps full relative precision: such rows
+    are recomputed as ``sum_i [p_i log(p_i/q_i) - p_i + q_i] + sum_i (p_i - q_i)``
+    with ``log(p/q) = 2 atanh((p - q)/(p + q))``, so that neither the logs nor
+    the terms cancel (scipy's ``rel_entr`` sums terms that do).
 
     Args:
         p: the true distributions, shape (..., K).
@@ -235,6 +266,8 @@ def kl_divergence(
         eps: clip ``q`` to ``[eps, 1 - eps]`` (off by default).
         normalize: rescale rows that do not sum to 1.
         reduction: over the rows: "mean" (default), "sum" or "none" (shape (...)).
+        sample_weights: one weight >= 0 per row, shape ``q.shape[:-1]``: the mean is
+            ``sum_n s_n l_n / sum_n s_n``, the sum ``sum_n s_n l_n``, "none" ``s_n l_n``.
 
     Returns:
         The divergence in units of ``base``.
@@ -244,6 +277,8 @@ def kl_divergence(
     0.092033
     >>> bool(np.isclose(kl_divergence(p, q), cross_entropy(p, q) - entropy(p)))
     True
+    >>> float(kl_divergence([0.5, 0.5], [0.5 + 2**-30, 0.5 - 2**-30]))  # every digit right
+    1.734723475976807e-18
     """
     ln_base, _ = resolve_base(base)
     how = check_reduction(reduction)
@@ -254,23 +289,32 @@ def kl_divergence(
     if p_arr.shape != q_arr.shape:
         raise InputError(shape_mismatch("P", p_arr.shape, "Q", q_arr.shape))
     k = q_arr.shape[-1]
+    rows_w = check_sample_weights(
+        sample_weights, q_arr.shape[:-1], q_arr.dtype, scale=how == "mean"
+    )
     p2, q2 = p_arr.reshape(-1, k), q_arr.reshape(-1, k)
     per_row = np.empty(q2.shape[0], dtype=q_arr.dtype)
     tol = sum_tolerance(k, q_arr.dtype)
+    how_pred = Prediction(from_logits, clip, normalize, tol)
+    # Below this the plain sum may have lost digits (its error is about
+    # eps * (H(p) + H(p, q)), and H(p) <= ln K): such rows are recomputed.
+    tiny = 0.02 * max(1.0, math.log(k))
 
     def block(rows: slice) -> bool:
         log_q = transposed(q2, rows)
         work = np.empty_like(log_q)
-        if not log_probs(log_q, work, Prediction(from_logits, clip, normalize, tol)):
+        if not log_probs(log_q, work, how_pred):
             return False
         pt = transposed(p2, rows)
         if not distribution_ok(pt, tol, normalize):
             return False
-        # sum p (log p - log q) = sum p log p - sum p log q, each with 0 log 0 = 0.
-        # Subtracting per term (not the two sums) keeps p ~ q accurate.
         log_p = np.log(pt)
         np.subtract(log_p, log_q, out=log_p, where=pt != 0)
-        per_row[rows] = plogx(pt, log_p, work)
+        kl = plogx(pt, log_p, work)
+        close = kl < tiny
+        if close.any():
+            kl[close] = _kl_close(pt[:, close], log_q[:, close], q2[rows][close], how_pred)
+        per_row[rows] = kl
         return True
 
     if not run_blocks(block, q2.shape[0], k):
@@ -278,4 +322,128 @@ def kl_divergence(
         check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
     # Gibbs' inequality: KL >= 0. A tiny negative sum is rounding (p ~ q), not signal.
     np.maximum(per_row, 0, out=per_row)
-    return reduce_rows(per_row.reshape(q_arr.shape[:-1]), how, ln_base)
+    return reduce_rows(per_row.reshape(q_arr.shape[:-1]), how, ln_base, None, rows_w)
+
+
+def _kl_close(p: FloatArray, log_q: FloatArray, q_rows: FloatArray, how: Prediction) -> Any:
+    """KL of columns whose plain sum is small, without cancellation, in float64.
+
+    ``q_rows`` are the raw prediction rows (N, K): probabilities are re-read from
+    them (the block holds only their logs, and ``exp(log q)`` would not give q back
+    to the last bit), normalized and clipped as the block did.
+    """
+    p64 = p.astype(np.float64)
+    log_q64 = log_q.astype(np.float64)
+    if how.from_logits:
+        q64 = np.exp(log_q64)
+    else:
+        q64 = q_rows.T.astype(np.float64)
+        if how.normalize:
+            q64 = q64 / q64.sum(axis=0)
+        if how.eps is not None:
+            q64 = np.clip(q64, how.eps, 1 - how.eps)
+        log_q64 = np.log(q64)
+    return kl_columns(p64, q64, log_q64)
+
+
+def js_divergence(
+    p: Any,
+    q: Any,
+    *,
+    base: Base = "e",
+    distance: bool = False,
+    normalize: bool = False,
+    reduction: str = "mean",
+    sample_weights: Any = None,
+) -> Any:
+    """Jensen-Shannon divergence ``JS(p, q) = KL(p || m)/2 + KL(q || m)/2``, ``m = (p + q)/2``.
+
+    A symmetric, always finite smoothing of KL: 0 when p = q, at most
+    ``log 2`` (1 bit) when p and q share no class. With ``distance=True`` the
+    result is its square root, the Jensen-Shannon distance (a metric), which is
+    what scipy's ``jensenshannon`` returns (in the same base). Each class adds
+    ``p log(2p/(p+q)) + q log(2q/(p+q)) >= 0`` (0 log 0 = 0), computed from
+    ``d = (p - q)/(p + q)`` as ``(p + q)/2 [2 d atanh d + log1p(-d^2)]`` where p
+    and q are close, so even a divergence of 1e-30 keeps its digits.
+
+    Args:
+        p, q: distributions, shape (..., K) each.
+        base: log base: e (nats, default), 2 (bits), 10 (bans) or any b > 0, b != 1.
+        distance: return ``sqrt(JS)`` per row (in ``base``), reduced after the root.
+        normalize: rescale rows that do not sum to 1.
+        reduction: over the rows: "mean" (default), "sum" or "none" (shape (...)).
+        sample_weights: one weight >= 0 per row: the mean is ``sum s_n l_n / sum s_n``.
+
+    Returns:
+        The divergence (or distance) in units of ``base``.
+
+    >>> round(float(js_divergence([1, 0], [0, 1], base=2)), 12)  # disjoint: 1 bit
+    1.0
+    >>> round(float(js_divergence([0.5, 0.5], [0.9, 0.1], distance=True)), 6)
+    0.318982
+    """
+    ln_base, _ = resolve_base(base)
+    how = check_reduction(reduction)
+    q_arr = as_float_array(q, "Q")
+    p_arr = as_float_array(p, "P").astype(q_arr.dtype, copy=False)
+    if p_arr.shape != q_arr.shape:
+        raise InputError(shape_mismatch("P", p_arr.shape, "Q", q_arr.shape))
+    k = q_arr.shape[-1]
+    rows_w = check_sample_weights(
+        sample_weights, q_arr.shape[:-1], q_arr.dtype, scale=how == "mean"
+    )
+    p2, q2 = p_arr.reshape(-1, k), q_arr.reshape(-1, k)
+    per_row = np.empty(q2.shape[0], dtype=q_arr.dtype)
+    tol = sum_tolerance(k, q_arr.dtype)
+
+    def block(rows: slice) -> bool:
+        pt, qt = transposed(p2, rows), transposed(q2, rows)
+        if not (distribution_ok(pt, tol, normalize) and distribution_ok(qt, tol, normalize)):
+            return False
+        per_row[rows] = 0.5 * js_columns(pt.astype(np.float64), qt.astype(np.float64))
+        return True
+
+    if not run_blocks(block, q2.shape[0], k):
+        check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
+        check_probabilities(q_arr, "Q", distribution=True, normalize=normalize)
+    if distance:
+        per_row /= ln_base
+        np.sqrt(per_row, out=per_row)
+        ln_base = 1.0
+    return reduce_rows(per_row.reshape(q_arr.shape[:-1]), how, ln_base, None, rows_w)
+
+
+def perplexity(
+    target: Any,
+    pred: Any,
+    *,
+    from_logits: bool = False,
+    weights: Any = None,
+    label_smoothing: float = 0.0,
+    eps: float | None = None,
+    normalize: bool = False,
+    ignore_index: int | None = None,
+    sample_weights: Any = None,
+) -> Any:
+    """Perplexity ``exp(mean_n H(y_n, q_n))``: the exponential of the mean cross-entropy in nats.
+
+    The effective number of equally likely choices the model hesitates between:
+    a uniform guess over K classes has perplexity K, a perfect model 1. It is the
+    same number whatever the log base (``b ** H_b = e ** H_nats``). Bits per token
+    (the mean cross-entropy in bits) is ``log2(perplexity)``, computed without the
+    round trip as ``cross_entropy(target, pred, base=2)``.
+
+    Takes the options of :func:`cross_entropy` (``ignore_index`` for padding
+    tokens, ``sample_weights`` for a weighted mean). For a batch in chunks, sum
+    the chunks' ``cross_entropy(..., reduction="sum")`` and their
+    :func:`~xentcli.core.mean_denominator`, then take ``exp(sum / denominator)``.
+
+    >>> float(perplexity([0, 1], [[0.25] * 4, [0.25] * 4]))  # uniform over 4 classes
+    4.0
+    """
+    nats = cross_entropy(
+        target, pred, from_logits=from_logits, weights=weights,
+        label_smoothing=label_smoothing, eps=eps, normalize=normalize, reduction="mean",
+        ignore_index=ignore_index, sample_weights=sample_weights,
+    )
+    return finish(np.exp(np.asarray(nats)), np.asarray(nats).dtype)

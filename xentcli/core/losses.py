@@ -1,4 +1,4 @@
-"""Binary cross-entropy, focal loss and the cross-entropy gradient."""
+"""Multi-class focal loss and the cross-entropy gradient (binary losses: :mod:`.binary`)."""
 
 from __future__ import annotations
 
@@ -11,191 +11,31 @@ from xentcli.core._blocks import (
     column_sums,
     log_probs,
     plogx,
-    rows_per_block,
     run_blocks,
+    scale_classes,
     sum_tolerance,
     transposed,
 )
 from xentcli.core._checks import (
     Base,
-    FloatArray,
     as_float_array,
-    check_elementwise_logits,
     check_eps,
     check_logits,
     check_nonneg_scalar,
-    check_probabilities,
     check_reduction,
     check_smoothing,
-    format_shape,
-    position,
     resolve_base,
-    shape_mismatch,
 )
 from xentcli.core._prepare import (
+    check_sample_weights,
     class_weights,
     diagnose_prediction,
     finish,
     parse_target,
     reduce_rows,
     refuse_normalized_logits,
-    times_where,
 )
 from xentcli.errors import InputError
-
-
-def _labels(target: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> FloatArray:
-    """BCE labels of PRED's shape; their range is checked block by block."""
-    y: FloatArray = as_float_array(target, "TARGET", vector=False).astype(dtype, copy=False)
-    if y.shape != shape:
-        raise InputError(shape_mismatch("TARGET", y.shape, "PRED", shape))
-    return y
-
-
-def _diagnose_labels(y: FloatArray) -> None:
-    bad = ~((y >= 0) & (y <= 1))  # also catches NaN
-    if bad.any():
-        flat = int(np.flatnonzero(bad)[0])
-        value = float(y.reshape(-1)[flat])
-        where = f" at {position(y.shape, flat)}" if y.ndim else ""
-        raise InputError(f"TARGET label {value:.10g}{where} is outside [0, 1]")
-
-
-def binary_cross_entropy(
-    target: Any,
-    pred: Any,
-    *,
-    base: Base = "e",
-    from_logits: bool = False,
-    pos_weight: Any = None,
-    eps: float | None = None,
-    reduction: str = "mean",
-) -> Any:
-    """Binary cross-entropy ``-[w y log p + (1 - y) log(1 - p)]``, element by element.
-
-    Each element is an independent yes/no label (multi-label classification:
-    one sigmoid and one BCE term per label). ``log(1 - p)`` is ``log1p(-p)``,
-    exact for small p; 0 * log 0 = 0.
-
-    From logits ``z`` it uses ``log p = -softplus(-z)`` and
-    ``log(1 - p) = -softplus(z)``, with ``softplus(x) = max(x, 0) + log1p(exp(-|x|))``:
-    the same value as ``max(z, 0) - z y + log1p(exp(-|z|))`` but as a sum of two
-    non-negative terms, so nothing cancels and nothing overflows.
-
-    Args:
-        target: labels in [0, 1] (hard 0/1 or soft), same shape as ``pred``.
-        pred: probabilities in [0, 1] or, with ``from_logits``, logits; any shape.
-        base: log base: e (nats, default), 2 (bits), 10 (bans) or any b > 0, b != 1.
-        from_logits: ``pred`` holds logits (sigmoid applied inside).
-        pos_weight: weight ``w`` of the positive term: a scalar or one value per
-            label (last axis), as in torch's ``pos_weight``.
-        eps: clip probabilities to ``[eps, 1 - eps]`` (off by default).
-        reduction: over ALL elements: "mean" (default), "sum" or "none".
-
-    Returns:
-        The loss in units of ``base``.
-
-    >>> round(float(binary_cross_entropy(1, 0.8)), 6)  # -ln 0.8
-    0.223144
-    >>> round(float(binary_cross_entropy([1, 0, 1], [0.9, 0.2, 0.6], reduction="sum")), 6)
-    0.83933
-    """
-    ln_base, _ = resolve_base(base)
-    how = check_reduction(reduction)
-    clip = check_eps(eps)
-    arr = as_float_array(pred, "PRED", vector=False)
-    y_arr = _labels(target, arr.shape, arr.dtype)
-    w = _pos_weight(pos_weight, arr)
-    # Rows of the last axis, so that a per-label pos_weight broadcasts in each block.
-    width = arr.shape[-1] if arr.ndim else 1
-    x2, y2 = arr.reshape(-1, width), y_arr.reshape(-1, width)
-    n = x2.shape[0]
-    keep = how == "none"
-    out: FloatArray = (
-        np.empty_like(x2) if keep else np.empty(-(-n // rows_per_block(width)), arr.dtype)
-    )
-
-    def block(rows: slice) -> bool:
-        x, y = x2[rows], y2[rows]
-        if not (y.min() >= 0 and y.max() <= 1):  # NaN fails both
-            return False
-        if from_logits and clip is None:
-            if not x.max() < np.inf:  # NaN and +inf are not logits; -inf is
-                return False
-            # -log sigmoid(x) = softplus(-x), -log(1 - sigmoid(x)) = softplus(x), and
-            # softplus(v) = max(v, 0) + log1p(exp(-|v|)). With c_pos = w y, c_neg = 1 - y:
-            #   loss = (c_pos + c_neg) * tail + coef * x,  coef = c_neg if x > 0 else -c_pos,
-            # a sum of two terms >= 0: unlike max(x, 0) - x y + tail, nothing cancels.
-            tail = np.abs(x)
-            np.negative(tail, out=tail)
-            np.exp(tail, out=tail)
-            np.log1p(tail, out=tail)
-            if w is None:
-                coef = np.subtract(x > 0, y, dtype=x.dtype)  # c_neg = 1 - y or -c_pos = -y
-            else:
-                c_pos, c_neg = y * w, 1 - y
-                coef = np.where(x > 0, c_neg, -c_pos)
-                tail *= c_pos + c_neg
-            if x.min() == -np.inf:
-                coef = times_where(coef, x)  # -inf with coef 0 (y = 0) is a 0 term
-            else:
-                coef *= x
-            loss = tail
-            loss += coef
-        else:
-            p: FloatArray
-            if from_logits:
-                if not x.max() < np.inf:
-                    return False
-                p = 1 / (1 + np.exp(-x))
-            else:
-                if not (x.min() >= 0 and x.max() <= 1):
-                    return False
-                p = x
-            if clip is not None:
-                p = np.clip(p, clip, 1 - clip)
-            pos = -np.log(p)
-            neg = -np.log1p(-p)  # exact for small p, unlike log(1 - p)
-            loss = times_where(y if w is None else y * w, pos)
-            loss += times_where(1 - y, neg)
-        if keep:
-            out[rows] = loss
-        else:
-            out[rows.start // rows_per_block(width)] = loss.sum()
-        return True
-
-    if not run_blocks(block, n, width):
-        _diagnose_labels(y_arr)
-        if from_logits:
-            check_elementwise_logits(arr, "PRED")
-        check_probabilities(arr, "PRED", distribution=False)
-    if keep:
-        if ln_base != 1:
-            out /= ln_base
-        return finish(out.reshape(arr.shape))
-    total = out.sum() / ln_base
-    return finish(np.asarray(total if how == "sum" else total / max(arr.size, 1)), arr.dtype)
-
-
-def _pos_weight(pos_weight: Any, arr: FloatArray) -> FloatArray | None:
-    if pos_weight is None:
-        return None
-    w = as_float_array(pos_weight, "pos weight", vector=False).astype(arr.dtype)
-    bad = ~(np.isfinite(w) & (w >= 0))
-    if bad.any():
-        flat = int(np.flatnonzero(bad)[0])
-        where = f" at {position(w.shape, flat)}" if w.ndim else ""
-        raise InputError(
-            f"pos weight must be finite and >= 0; got {float(w.reshape(-1)[flat]):.10g}{where}"
-        )
-    if w.ndim > 1 or (w.ndim == 1 and arr.ndim and w.shape[0] not in (1, arr.shape[-1])) or (
-        w.ndim == 1 and not arr.ndim and w.shape[0] != 1
-    ):
-        raise InputError(
-            f"pos weight has shape {format_shape(w.shape)}, which does not fit PRED's "
-            f"shape {format_shape(arr.shape)}"
-        )
-    return w
 
 
 def focal_loss(
@@ -210,6 +50,8 @@ def focal_loss(
     eps: float | None = None,
     normalize: bool = False,
     reduction: str = "mean",
+    ignore_index: int | None = None,
+    sample_weights: Any = None,
 ) -> Any:
     """Multi-class focal loss ``-sum_i alpha_i y_i (1 - q_i)^gamma log q_i``.
 
@@ -225,13 +67,19 @@ def focal_loss(
             ``pred.shape[:-1]``.
         pred: probabilities or, with ``from_logits``, logits; shape (..., K).
         gamma: focusing parameter, >= 0 (default 2).
-        alpha: class balance: a scalar or one value per class (default 1).
+        alpha: class balance >= 0: a scalar or one value per class (default 1). It
+            multiplies the log, not the target, so a subnormal target with a small
+            alpha still meets an infinite log (+inf, not 0).
         base: log base: e (nats, default), 2 (bits), 10 (bans) or any b > 0, b != 1.
         from_logits: ``pred`` holds logits.
         label_smoothing: ``eps`` in [0, 1): the target becomes ``(1 - eps) y + eps / K``.
         eps: clip predicted probabilities to ``[eps, 1 - eps]`` (off by default).
         normalize: rescale rows that do not sum to 1.
         reduction: over the rows: "mean" (default), "sum" or "none".
+        ignore_index: with class-index targets, rows with this index leave the
+            loss and the mean's denominator (as in :func:`cross_entropy`).
+        sample_weights: one weight >= 0 per row: the mean is ``sum s_n l_n / sum s_n``,
+            the sum ``sum s_n l_n``, "none" ``s_n l_n``.
 
     Returns:
         The loss in units of ``base``.
@@ -249,8 +97,11 @@ def focal_loss(
     arr = as_float_array(pred, "PRED")
     refuse_normalized_logits(from_logits, normalize)
     k = arr.shape[-1]
-    tgt = parse_target(target, arr.shape)
+    tgt = parse_target(target, arr.shape, ignore_index=ignore_index)
     a = class_weights(alpha, k, arr.dtype, what="alpha")
+    rows_w = check_sample_weights(
+        sample_weights, arr.shape[:-1], arr.dtype, scale=how == "mean"
+    )
     q2 = arr.reshape(-1, k)
     per_row = np.empty(q2.shape[0], dtype=arr.dtype)
     tol = sum_tolerance(k, arr.dtype)
@@ -264,8 +115,6 @@ def focal_loss(
         y = tgt.block(rows, arr.dtype, smoothing, tol, normalize)
         if y is None:
             return False
-        if a is not None:
-            y *= a[:, None]
         if g:
             # (1 - q)^gamma = exp(gamma * log(1 - q)), log(1 - q) = log(-expm1(log q)):
             # exact as q -> 1, where it is -inf and the factor 0 (log q is 0 there
@@ -276,13 +125,17 @@ def focal_loss(
             work *= g
             np.exp(work, out=work)
             log_q *= work
+        if a is not None:
+            scale_classes(log_q, a)  # y * (alpha * log q): no underflow of y * alpha
         per_row[rows] = 0.0 - plogx(y, log_q, work)
         return True
 
     if not run_blocks(block, q2.shape[0], k):
         diagnose_prediction(arr, "PRED", from_logits=from_logits, normalize=normalize)
         tgt.diagnose(normalize)
-    return reduce_rows(per_row.reshape(arr.shape[:-1]), how, ln_base)
+    return reduce_rows(
+        per_row.reshape(arr.shape[:-1]), how, ln_base, None, rows_w, tgt.ignored
+    )
 
 
 def cross_entropy_grad(
@@ -293,6 +146,7 @@ def cross_entropy_grad(
     weights: Any = None,
     label_smoothing: float = 0.0,
     reduction: str = "none",
+    ignore_index: int | None = None,
 ) -> Any:
     """Gradient of the cross-entropy with respect to the logits: ``softmax(z) - y``.
 
@@ -311,6 +165,8 @@ def cross_entropy_grad(
         reduction: "none" (default) or "sum" give each row's gradient; "mean"
             gives the gradient of the mean loss (divided by the number of rows,
             or by the total target weight with ``weights``).
+        ignore_index: with class-index targets, rows with this index get a zero
+            gradient and leave the mean's denominator (torch's rule).
 
     Returns:
         An array of ``logits``' shape.
@@ -323,8 +179,8 @@ def cross_entropy_grad(
     smoothing = check_smoothing(label_smoothing)
     z = as_float_array(logits, "Z")
     k = z.shape[-1]
-    tgt = parse_target(target, z.shape, pred_name="Z")
-    w = class_weights(weights, k, z.dtype)
+    tgt = parse_target(target, z.shape, pred_name="Z", ignore_index=ignore_index)
+    w = class_weights(weights, k, z.dtype, scale=how == "mean")  # see cross_entropy
     z2 = z.reshape(-1, k)
     grad = np.empty_like(z2)
     mass = np.empty(z2.shape[0], dtype=z.dtype)
@@ -351,10 +207,21 @@ def cross_entropy_grad(
     if not run_blocks(block, z2.shape[0], k):
         check_logits(z, "Z")
         tgt.diagnose(False)
+    if tgt.ignored is not None:
+        grad[tgt.ignored] = 0
+        mass[tgt.ignored] = 0
     grad /= ln_base
     if how == "mean":
-        total = mass.sum() if w is not None else max(mass.size, 1)
+        total = mass.sum() if w is not None else mass.size - _count(tgt.ignored)
         if total == 0:
+            if tgt.ignored is not None and tgt.ignored.all():
+                raise InputError("the mean is undefined: every row's target is the ignore index")
+            if w is None:
+                raise InputError("the mean of 0 rows is undefined (use --reduction sum)")
             raise InputError("the weighted mean is undefined: the targets' weights sum to 0")
         grad /= total
     return finish(grad.reshape(z.shape))
+
+
+def _count(mask: Any) -> int:
+    return 0 if mask is None else int(np.count_nonzero(mask))

@@ -20,11 +20,25 @@ from xentcli.core._checks import (
     check_elementwise_logits,
     check_logits,
 )
+from xentcli.errors import InputError
 
 
 def _rows(z: Any, axis: int) -> tuple[FloatArray, FloatArray]:
-    """The logits with ``axis`` moved last, and as (N, K) rows."""
-    arr = np.moveaxis(as_float_array(z, "Z"), axis, -1)
+    """The logits with ``axis`` moved last, and as (N, K) rows.
+
+    A 0-d ``z`` is one logit over one class (numpy's and torch's reading, with
+    ``axis`` 0 or -1): softmax 1, log-softmax 0, log-sum-exp ``z`` itself.
+    """
+    raw = as_float_array(z, "Z", vector=False)
+    if raw.ndim == 0:
+        if axis not in (0, -1):
+            raise InputError(f"axis {axis} is out of range for a single number")
+        raw = raw.reshape(1)
+    elif raw.shape[-1] == 0:
+        raise InputError("Z is empty")
+    arr = np.moveaxis(raw, axis, -1)
+    if arr.shape[-1] == 0:
+        raise InputError("Z is empty")
     return arr, arr.reshape(-1, arr.shape[-1])
 
 
@@ -63,6 +77,7 @@ def logsumexp(z: Any, axis: int = -1, keepdims: bool = False) -> Any:
     1000.6931471805599
     """
     arr, z2 = _rows(z, axis)
+    scalar = np.ndim(z) == 0
     out = np.empty(z2.shape[0], dtype=z2.dtype)
 
     def block(rows: slice) -> bool:
@@ -82,6 +97,8 @@ def logsumexp(z: Any, axis: int = -1, keepdims: bool = False) -> Any:
     if not run_blocks(block, z2.shape[0], z2.shape[1]):
         check_elementwise_logits(arr, "Z")
     result = out.reshape(arr.shape[:-1])
+    if scalar:
+        return result[()]
     if keepdims:
         result = np.expand_dims(result, axis)
     return result[()] if result.ndim == 0 else result
@@ -105,7 +122,9 @@ def log_softmax(z: Any, axis: int = -1) -> FloatArray:
     [-1000.0, 0.0]
     """
     arr, z2 = _rows(z, axis)
-    return np.moveaxis(_log_softmax_rows(arr, z2, exponentiate=False), -1, axis)
+    out: FloatArray = np.moveaxis(_log_softmax_rows(arr, z2, exponentiate=False), -1, axis)
+    shaped: FloatArray = out.reshape(np.shape(z))
+    return shaped
 
 
 def softmax(z: Any, axis: int = -1) -> FloatArray:
@@ -125,4 +144,6 @@ def softmax(z: Any, axis: int = -1) -> FloatArray:
     [0.09, 0.2447, 0.6652]
     """
     arr, z2 = _rows(z, axis)
-    return np.moveaxis(_log_softmax_rows(arr, z2, exponentiate=True), -1, axis)
+    out: FloatArray = np.moveaxis(_log_softmax_rows(arr, z2, exponentiate=True), -1, axis)
+    shaped: FloatArray = out.reshape(np.shape(z))
+    return shaped
