@@ -7,6 +7,7 @@ Modules, each importing only those listed after it (no circle)::
     run        chooses the output and writes it (imported when a command runs)
     explain    --explain, the worked solution
     render     the human view, --json and -q
+    stream     reduced results of large files, block by block in flat memory
     compute    parses the vectors, calls the core, returns an Outcome
     hints      what a likely slip looks like (logits as PRED, swapped arguments)
     outcome    the Outcome type and the table of measures

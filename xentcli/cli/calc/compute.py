@@ -9,6 +9,7 @@ it is the job of :mod:`~xentcli.cli.calc.render` and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,10 +30,6 @@ _INFINITE_NOTES = {
 }
 
 
-def _parse(text: str | None, name: str) -> Vector | None:
-    return None if text is None else parse_vector(text, name)
-
-
 def _per_class(vector: Vector | None) -> Any:
     """A per-class option (weights, alpha, pos weight): a number or one per class."""
     if vector is None:
@@ -40,10 +37,10 @@ def _per_class(vector: Vector | None) -> Any:
     return vector.values.reshape(()) if vector.lone else vector.values
 
 
-def _scalar(text: str | None, name: str) -> float | None:
+def _scalar(text: str | float | None, name: str) -> float | None:
     """A numeric option (``--eps``, ``--gamma``, ``--label-smoothing``), or None."""
-    if text is None:
-        return None
+    if text is None or isinstance(text, float):  # None, or read already
+        return text
     value = parse_number(text, name)
     if value == 0 and re.search(r"[1-9]", re.split(r"[eE]", text)[0]):  # 1e-400 underflows
         raise InputError(f"{name}: '{text.strip()}' is too small for a float "
@@ -65,17 +62,33 @@ def _display_name(key: str) -> str:
     return key.upper()
 
 
-def _evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
-              options: dict[str, Any], inputs: dict[str, Vector]) -> tuple[Any, Any]:
-    """Parse the vectors into ``inputs``, the options into ``options``; call the core.
+#: Reads one vector argument: ``read(key, name)`` for ``args[key]``, shown as ``name``.
+Read = Callable[[str, str], Vector]
 
-    Returns the value and the TARGET as given to the core (None where there is none).
+
+def reader_of(args: dict[str, Any]) -> Read:
+    """The plain :data:`Read`: each argument parsed whole (inline, file or stdin)."""
+    return lambda key, name: parse_vector(args[key], name)
+
+
+def _optional(read: Read, args: dict[str, Any], key: str, name: str) -> Vector | None:
+    return None if args.get(key) is None else read(key, name)
+
+
+def evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
+             options: dict[str, Any], inputs: dict[str, Vector],
+             read: Read) -> tuple[Any, Any]:
+    """Read the vectors into ``inputs``, the options into ``options``; call the core.
+
+    ``read`` gives each vector: whole, or (``xent calc`` on a large file) one
+    block of rows at a time. Returns the value and the TARGET as given to the
+    core (None where there is none).
     """
     from xentcli import core
 
     target: Any = None
     if measure in ("entropy", "surprisal"):
-        p = parse_vector(args["p"], "P")
+        p = read("p", "P")
         inputs["p"] = p
         if measure == "entropy":
             options["normalize"] = args["normalize"]
@@ -84,20 +97,20 @@ def _evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
         else:
             value = core.surprisal(p.values, base=base)
     elif measure in ("softmax", "log-softmax"):
-        z = parse_vector(args["z"], "Z")
+        z = read("z", "Z")
         inputs["z"] = z
         value = (core.softmax if measure == "softmax" else core.log_softmax)(z.values)
     elif measure == "kl":
-        p, q = parse_vector(args["p"], "P"), parse_vector(args["q"], "Q")
+        p, q = read("p", "P"), read("q", "Q")
         inputs.update(p=p, q=q)
         options.update(logits=args["logits"], eps=args["eps"], normalize=args["normalize"])
         value = core.kl_divergence(p.values, q.values, base=base, from_logits=args["logits"],
                                    eps=args["eps"], normalize=args["normalize"],
                                    reduction=reduction)
     elif measure == "bce":
-        t, pred = parse_vector(args["target"], "TARGET"), parse_vector(args["pred"], "PRED")
+        t, pred = read("target", "TARGET"), read("pred", "PRED")
         inputs.update(target=t, pred=pred)
-        pos_weight = _parse(args["pos_weight"], "--pos-weight")
+        pos_weight = _optional(read, args, "pos_weight", "--pos-weight")
         options.update(logits=args["logits"], pos_weight=pos_weight, eps=args["eps"])
         target = t.values
         value = core.binary_cross_entropy(target, pred.values, base=base,
@@ -105,14 +118,14 @@ def _evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
                                           pos_weight=_per_class(pos_weight), eps=args["eps"],
                                           reduction=reduction)
     else:  # cross-entropy, focal, grad: a target and a prediction
-        t = parse_vector(args["target"], "TARGET")
+        t = read("target", "TARGET")
         pred_key = "z" if measure == "grad" else "pred"
-        pred = parse_vector(args[pred_key], pred_key.upper())
+        pred = read(pred_key, pred_key.upper())
         inputs.update({"target": t, pred_key: pred})
         target = target_for(t, pred)
         smoothing = args["label_smoothing"]
         if measure == "focal":
-            alpha = _parse(args["alpha"], "--alpha")
+            alpha = _optional(read, args, "alpha", "--alpha")
             options.update(gamma=args["gamma"], alpha=alpha, logits=args["logits"],
                            label_smoothing=smoothing, eps=args["eps"],
                            normalize=args["normalize"])
@@ -122,7 +135,7 @@ def _evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
                                     eps=args["eps"], normalize=args["normalize"],
                                     reduction=reduction)
         else:
-            weights = _parse(args["weights"], "--weights")
+            weights = _optional(read, args, "weights", "--weights")
             if measure == "grad":
                 options.update(weights=weights, label_smoothing=smoothing)
                 value = core.cross_entropy_grad(target, pred.values, base=base,
@@ -140,8 +153,13 @@ def _evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
     return value, target
 
 
-def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) -> Outcome:
-    """Run the measure on the parsed inputs; with ``detail``, add a per-class breakdown."""
+def settings(args: dict[str, Any]) -> tuple[str | None, str, str | None, str]:
+    """Read the options that need no vector: a typo fails before any file is read.
+
+    Returns the base as given (None: not given), the base to compute in, its
+    unit (None when no base was given) and the reduction. Numeric options in
+    ``args`` are replaced by their values (calling this twice is harmless).
+    """
     from xentcli import core
 
     given_base: str | None = args.get("base")
@@ -157,12 +175,23 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
         if key in args:
             args[key] = _scalar(args[key], "--" + key.replace("_", "-"))
     reduction: str = args.get("reduction") or "none"
+    return given_base, base, unit, reduction
+
+
+def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool,
+            read: Read | None = None) -> Outcome:
+    """Run the measure on the parsed inputs; with ``detail``, add a per-class breakdown.
+
+    ``read``: how the vectors are read (default: each argument parsed whole).
+    """
+    given_base, base, unit, reduction = settings(args)
     options: dict[str, Any] = {}
     inputs: dict[str, Vector] = {}
     try:
-        value, target = _evaluate(measure, args, base, reduction, options, inputs)
+        value, target = evaluate(measure, args, base, reduction, options, inputs,
+                                 read or reader_of(args))
     except InputError as exc:
-        hint = _logits_hint(measure, str(exc), args, inputs)
+        hint = logits_hint(measure, str(exc), args, inputs)
         if hint is None:
             raise
         raise InputError(hint) from None
@@ -172,7 +201,7 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool) 
         outcome.reduction = None
     if detail or explain:
         outcome.breakdown = breakdown(outcome, args, explain=explain)
-    _add_notes(outcome)
+    add_notes(outcome)
     return outcome
 
 
@@ -243,8 +272,8 @@ def _target_rows(outcome: Outcome) -> Any:
     return target
 
 
-def _logits_hint(measure: str, message: str, args: dict[str, Any],
-                 inputs: dict[str, Vector]) -> str | None:
+def logits_hint(measure: str, message: str, args: dict[str, Any],
+                inputs: dict[str, Vector], first_row: int = 0) -> str | None:
     """An error about PRED's probabilities, when PRED holds logits: say so instead."""
     key = "q" if "q" in inputs else "pred"
     if key not in inputs or args.get("logits", True):
@@ -252,10 +281,10 @@ def _logits_hint(measure: str, message: str, args: dict[str, Any],
     name = inputs[key].name
     if not message.startswith(name + " "):
         return None
-    return hints.logits_hint(name, inputs[key].values)
+    return hints.logits_hint(name, inputs[key].values, first_row)
 
 
-def _add_notes(outcome: Outcome) -> None:
+def add_notes(outcome: Outcome) -> None:
     value = np.asarray(outcome.value)
     if outcome.measure == "grad":
         note = hints.grad_probabilities_note(outcome.inputs["z"].values)

@@ -28,18 +28,19 @@ def _short(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _where(shape: tuple[int, ...], flat: int) -> str:
+def _where(shape: tuple[int, ...], flat: int, first_row: int) -> str:
     if len(shape) <= 1:
         return f"index {flat}"
     row, col = divmod(flat, shape[-1])
-    return f"row {row}, index {col}"
+    return f"row {row + first_row}, index {col}"
 
 
-def logits_hint(name: str, values: Any) -> str | None:
+def logits_hint(name: str, values: Any, first_row: int = 0) -> str | None:
     """The error for a prediction that holds logits: a value outside [0, 1].
 
-    ``name`` is the argument (PRED, Q). Only finite values count: an infinity
-    or NaN has its own error.
+    ``name`` is the argument (PRED, Q); ``first_row`` the number of the first
+    row of ``values`` (a block of a large file). Only finite values count: an
+    infinity or NaN has its own error.
 
     >>> logits_hint("PRED", np.array([2.0, 1.0, 0.1]))
     'PRED looks like logits (index 0 is 2): add --logits'
@@ -52,7 +53,8 @@ def logits_hint(name: str, values: Any) -> str | None:
         return None
     flat = int(np.flatnonzero(outside.reshape(-1))[0])
     value = float(arr.reshape(-1)[flat])
-    return f"{name} looks like logits ({_where(arr.shape, flat)} is {_short(value)}): add --logits"
+    where = _where(arr.shape, flat, first_row)
+    return f"{name} looks like logits ({where} is {_short(value)}): add --logits"
 
 
 def _one_hot(values: Any) -> bool:

@@ -66,12 +66,20 @@ class Vector:
         values: float64 array: 1-D for one vector, 2-D (rows, classes) for a batch,
             0-d for a lone number.
         lone: the input was a single number (a class index candidate).
+        whole: the shape of the whole source when ``values`` holds one block of
+            its rows (a large file computed block by block), else None.
     """
 
     name: str
     source: str
     values: FloatArray
     lone: bool = False
+    whole: tuple[int, ...] | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the whole input (not only of the block in hand)."""
+        return self.whole if self.whole is not None else tuple(self.values.shape)
 
     @property
     def from_text(self) -> bool:
@@ -82,9 +90,9 @@ class Vector:
         """The input for ``--json``: its numbers, or its source and shape when large."""
         from xentcli.cli.calc.format import json_numbers
 
-        if self.from_text or self.values.size <= ECHO_LIMIT:
+        if self.whole is None and (self.from_text or self.values.size <= ECHO_LIMIT):
             return json_numbers(self.values)
-        return {"source": self.source, "shape": list(self.values.shape)}
+        return {"source": self.source, "shape": list(self.shape)}
 
 
 # ------------------------------------------------------------------------- inline

@@ -82,5 +82,18 @@ class Outcome:
         raise AssertionError("every measure has an input")  # pragma: no cover
 
     @property
+    def rows(self) -> int:
+        """Rows (samples) of the prediction: 1 for a single vector."""
+        shape = self.main.shape
+        return shape[0] if len(shape) > 1 else 1
+
+    @property
+    def elements(self) -> int:
+        """Numbers in the prediction (BCE reduces over all of them)."""
+        import math
+
+        return math.prod(self.main.shape)
+
+    @property
     def class_indices(self) -> bool:
         return self.target is not None and np.ndim(self.target) < self.main.values.ndim

@@ -156,6 +156,10 @@ class Rows:
     def done(self) -> bool:
         raise NotImplementedError
 
+    def width(self) -> int:
+        """Numbers per row (1 for a 1-D array); text reads its first block to know."""
+        raise NotImplementedError
+
     def read_all(self) -> FloatArray:
         """Every row, in the array's own shape (a 1-D ``.npy`` stays 1-D)."""
         raise NotImplementedError
@@ -225,6 +229,10 @@ class _TextRows(Rows):
                 self._buffer, self._buffered = [block], len(block)
         return self._eof and not self._buffered
 
+    def width(self) -> int:
+        self.done  # noqa: B018 - reads the first block if none is in hand
+        return self._width or 0
+
     def read_all(self) -> FloatArray:
         import numpy as np
 
@@ -262,7 +270,7 @@ class _NpyRows(Rows):
     def total(self) -> int | None:
         return self._shape[0] if self._shape else 1
 
-    def _width(self) -> int:
+    def width(self) -> int:
         import math
 
         return math.prod(self._shape[1:]) if len(self._shape) > 1 else 1
@@ -270,7 +278,7 @@ class _NpyRows(Rows):
     def take(self, n: int) -> FloatArray:
         import numpy as np
 
-        total, width = self.total or 0, self._width()
+        total, width = self.total or 0, self.width()
         n = max(0, min(n, total - self.taken))
         if self._array is not None:
             block = self._array[self.taken : self.taken + n]

@@ -53,7 +53,8 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
         if name == "target" and outcome.class_indices:
             indices = np.asarray(outcome.target)
             inputs[name] = int(indices) if indices.ndim == 0 else (
-                vector.echo() if not vector.from_text and indices.size > 1000
+                vector.echo() if vector.whole is not None
+                or (not vector.from_text and indices.size > 1000)
                 else [int(i) for i in indices]
             )
         else:
@@ -102,10 +103,10 @@ def headline(outcome: Outcome) -> Text:
     line.append(f"{outcome.symbol} = ")
     unit = f" {outcome.unit}" if outcome.unit else ""
     line.append(singular(fmt(value) + unit), style="bold")
-    rows = outcome.main.values.shape[0] if outcome.main.values.ndim > 1 else 1
+    rows = outcome.rows
     if rows > 1 and outcome.reduction in ("mean", "sum"):
         # BCE reduces over every label, not over rows.
-        over = (f"{outcome.main.values.size} labels" if outcome.measure == "bce"
+        over = (f"{outcome.elements} labels" if outcome.measure == "bce"
                 else f"{rows} rows")
         line.append(f"   ({outcome.reduction} over {over})", style="dim")
     return line

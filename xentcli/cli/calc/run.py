@@ -12,8 +12,9 @@ from typing import Any
 import typer
 
 from xentcli.cli.calc import render
-from xentcli.cli.calc.compute import breakdown, compute
+from xentcli.cli.calc.compute import breakdown
 from xentcli.cli.calc.outcome import PLOT_CLASSES, Outcome
+from xentcli.cli.calc.stream import compute_any
 from xentcli.errors import InputError
 
 
@@ -73,7 +74,7 @@ def _bars(outcome: Outcome, args: dict[str, Any]) -> str:
 def run(measure: str, args: dict[str, Any]) -> None:
     """Compute ``measure`` and write the chosen output."""
     mode = _output_mode(args)
-    outcome = compute(measure, args, detail=mode in ("human", "json"), explain=mode == "explain")
+    outcome = compute_any(measure, args, mode=mode)
     # Drawn before anything is written, so a batch is refused before any output.
     bars = _bars(outcome, args) if args.get("plot") else None
     if mode == "quiet":

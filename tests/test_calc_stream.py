@@ -1,0 +1,141 @@
+"""Large files are reduced block by block: the same value as the whole, row
+numbers in errors counted from the file's start, sources read once.
+
+Blocks are made tiny (a few rows) so that small files take the block path.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from xentcli.cli.app import app
+from xentcli.cli.calc import stream
+
+runner = CliRunner()
+
+
+def run(*args: str) -> Any:
+    return runner.invoke(app, ["calc", *args])
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "CHUNK_VALUES", 12)  # 4 rows of 3 classes per block
+
+
+def _data(tmp_path: Path, rows: int = 23, k: int = 3) -> dict[str, str]:
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(rows, k)) * 3
+    q = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    p = rng.dirichlet(np.ones(k), size=rows)
+    y = rng.integers(0, k, size=rows)
+    files = {"z": tmp_path / "z.npy", "y": tmp_path / "y.npy", "q": tmp_path / "q.csv",
+             "p": tmp_path / "p.csv", "yt": tmp_path / "y.txt",
+             "labels": tmp_path / "labels.csv"}
+    np.save(files["z"], z)
+    np.save(files["y"], y)
+    np.savetxt(files["q"], q, delimiter=",", fmt="%.17g", header="q0,q1,q2", comments="")
+    np.savetxt(files["p"], p, delimiter=",", fmt="%.17g")
+    np.savetxt(files["yt"], y, fmt="%d")
+    np.savetxt(files["labels"], (rng.random((rows, k)) < 0.5).astype(float), delimiter=",")
+    return {key: f"@{path}" for key, path in files.items()}
+
+
+CASES = [
+    ["ce", "{y}", "{z}", "--logits"],
+    ["ce", "{yt}", "{q}", "--weights", "1,2,0.5", "--label-smoothing", "0.1"],
+    ["ce", "{p}", "{q}", "-r", "sum"],
+    ["focal", "{y}", "{z}", "--logits", "--gamma", "2", "--alpha", "0.2,0.3,0.5"],
+    ["kl", "{p}", "{q}"],
+    ["entropy", "{p}", "-b", "2"],
+    ["bce", "{labels}", "{q}"],
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: " ".join(c[:1] + c[3:]))
+def test_blocks_give_the_value_of_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: list[str]
+) -> None:
+    files = _data(tmp_path)
+    args = [word.format(**files) for word in case]
+    whole = run(*args, "--json")
+    assert whole.exit_code == 0, whole.stderr
+    monkeypatch.setattr(stream, "CHUNK_VALUES", 12)
+    blocks = run(*args, "--json")
+    assert blocks.exit_code == 0, blocks.stderr
+    a, b = json.loads(whole.stdout), json.loads(blocks.stdout)
+    assert b["value"] == pytest.approx(a["value"], rel=1e-13)
+    # Inputs read in blocks are echoed by source and shape (the whole file's).
+    assert {echo["shape"][0] for echo in b["inputs"].values()} == {23}
+    assert b["options"] == a["options"]
+    assert blocks.stderr == whole.stderr == ""
+    # The block path really ran: the value differs when a block is lost.
+    monkeypatch.setattr(stream, "_blocks", lambda s, f, n: iter([f]))
+    lost = run(*args, "-q")
+    assert float(lost.stdout) != pytest.approx(a["value"], rel=1e-13)
+
+
+@pytest.mark.usefixtures("tiny_blocks")
+def test_human_view_counts_every_row(tmp_path: Path) -> None:
+    files = _data(tmp_path)
+    result = run("ce", files["y"], files["z"], "--logits")
+    assert result.exit_code == 0
+    assert "(mean over 23 rows)" in result.stdout
+
+
+@pytest.mark.usefixtures("tiny_blocks")
+def test_errors_name_the_row_of_the_file(tmp_path: Path) -> None:
+    rows = [[0.2, 0.3, 0.5]] * 10
+    rows[9] = [0.2, 0.3, 0.6]
+    p = tmp_path / "p.csv"
+    np.savetxt(p, np.array(rows), delimiter=",")
+    result = run("ce", f"@{p}", f"@{p}")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "Error: PRED row 9 sums to 1.1, not 1 (use --normalize to rescale it)\n"
+    rows[9] = [2.0, -1.0, 0.0]
+    np.savetxt(p, np.array(rows), delimiter=",")
+    good = tmp_path / "good.csv"
+    np.savetxt(good, np.array([[0.2, 0.3, 0.5]] * 10), delimiter=",")
+    result = run("ce", f"@{good}", f"@{p}")
+    assert result.stderr == "Error: PRED looks like logits (row 9, index 0 is 2): add --logits\n"
+
+
+@pytest.mark.usefixtures("tiny_blocks")
+def test_rows_that_do_not_match(tmp_path: Path) -> None:
+    files = _data(tmp_path)
+    short = tmp_path / "short.txt"
+    short.write_text("0\n1\n2\n" * 3)
+    result = run("ce", f"@{short}", files["z"], "--logits")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: TARGET has 9 rows but PRED has more\n"
+
+
+@pytest.mark.usefixtures("tiny_blocks")
+def test_an_infinite_block_gives_an_infinite_mean_with_the_note(tmp_path: Path) -> None:
+    q = np.full((10, 2), 0.5)
+    q[7] = [1.0, 0.0]
+    pred = tmp_path / "q.csv"
+    np.savetxt(pred, q, delimiter=",")
+    target = tmp_path / "y.txt"
+    target.write_text("1\n" * 10)
+    result = run("ce", f"@{target}", f"@{pred}", "-q")
+    assert result.exit_code == 0
+    assert result.stdout == "inf\n"
+    assert result.stderr.startswith("Note: the result is infinite: PRED gives probability 0")
+
+
+def test_reduction_none_and_explain_read_whole(tmp_path: Path, tiny_blocks: None) -> None:
+    files = _data(tmp_path)
+    result = run("ce", files["y"], files["z"], "--logits", "-r", "none", "-q")
+    assert result.exit_code == 0
+    assert len(result.stdout.split()) == 23
+    result = run("ce", files["y"], files["z"], "--logits", "--explain")
+    assert result.exit_code == 0
+    assert "23 rows" in result.stdout
