@@ -230,7 +230,8 @@ def test_json_fields() -> None:
     assert obj["reduction"] == "mean"
     assert obj["inputs"] == {"target": 2, "pred": [0.1, 0.2, 0.7]}
     assert obj["options"] == {
-        "logits": False, "weights": None, "label_smoothing": 0.0, "eps": None, "normalize": False
+        "logits": False, "weights": None, "label_smoothing": 0.0, "eps": None, "normalize": False,
+        "ignore_index": None, "sample_weights": None,
     }
     assert obj["terms"] == [0.0, 0.0, pytest.approx(-math.log2(0.7))]
 
@@ -247,7 +248,8 @@ def test_json_lists_and_units() -> None:
     }
     obj = strict_json("kl", "0.5,0.5", "0.25,0.75", "--base", "nats")
     assert obj["unit"] == "nats"
-    assert obj["options"] == {"logits": False, "eps": None, "normalize": False}
+    assert obj["options"] == {"logits": False, "eps": None, "normalize": False,
+                              "sample_weights": None}
     obj = strict_json("focal", "0", "0.5,0.5", "--alpha", "0.25,0.75")
     assert obj["options"]["alpha"] == [0.25, 0.75]
     assert obj["options"]["gamma"] == 2.0
@@ -530,11 +532,12 @@ def test_calc_commands_are_built_on_first_use() -> None:
     assert group.get_command(ctx, "ce").name == "ce"
     assert sorted(group.commands._built) == ["ce"]
     assert group.list_commands(ctx) == [
-        "entropy", "surprisal", "cross-entropy", "ce", "kl", "bce", "focal", "softmax", "grad"
+        "entropy", "surprisal", "cross-entropy", "ce", "kl", "bce", "focal", "softmax", "grad",
+        "js", "perplexity", "sigmoid-focal", "ece", "brier",
     ]
     assert sorted(group.commands._built) == ["ce"]  # listing names builds nothing
     assert group.get_command(ctx, "nope") is None
-    assert len(dict(group.commands.items())) == 9  # iterating builds them all (help)
+    assert len(dict(group.commands.items())) == 14  # iterating builds them all (help)
 
 
 _WORDS = st.sampled_from(

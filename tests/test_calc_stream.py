@@ -35,9 +35,12 @@ def _data(tmp_path: Path, rows: int = 23, k: int = 3) -> dict[str, str]:
     q = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     p = rng.dirichlet(np.ones(k), size=rows)
     y = rng.integers(0, k, size=rows)
-    files = {"z": tmp_path / "z.npy", "y": tmp_path / "y.npy", "q": tmp_path / "q.csv",
+    y_ignored = np.where(rng.random(rows) < 0.3, -100, y)
+    files = {"yi": tmp_path / "yi.txt", "s": tmp_path / "s.csv", "z": tmp_path / "z.npy", "y": tmp_path / "y.npy", "q": tmp_path / "q.csv",
              "p": tmp_path / "p.csv", "yt": tmp_path / "y.txt",
              "labels": tmp_path / "labels.csv"}
+    np.savetxt(files["yi"], y_ignored, fmt="%d")
+    np.savetxt(files["s"], rng.random(rows) * 3, fmt="%.17g")
     np.save(files["z"], z)
     np.save(files["y"], y)
     np.savetxt(files["q"], q, delimiter=",", fmt="%.17g", header="q0,q1,q2", comments="")
@@ -55,6 +58,16 @@ CASES = [
     ["kl", "{p}", "{q}"],
     ["entropy", "{p}", "-b", "2"],
     ["bce", "{labels}", "{q}"],
+    ["bce", "{labels}", "{q}", "--label-smoothing", "0.1", "--sample-weights", "{s}"],
+    ["ce", "{yi}", "{z}", "--logits", "--ignore-index", "-100", "--sample-weights", "{s}"],
+    ["focal", "{yi}", "{q}", "--ignore-index", "-100"],
+    ["kl", "{p}", "{q}", "--sample-weights", "{s}"],
+    ["js", "{p}", "{q}", "-b", "2"],
+    ["js", "{p}", "{q}", "--distance", "-r", "sum"],
+    ["perplexity", "{yi}", "{z}", "--logits", "--ignore-index", "-100"],
+    ["sigmoid-focal", "{labels}", "{z}", "--logits", "--alpha", "0.25"],
+    ["ece", "{y}", "{z}", "--logits", "--bins", "4"],
+    ["brier", "{yi}", "{q}", "--ignore-index", "-100", "--sample-weights", "{s}"],
 ]
 
 
@@ -71,8 +84,21 @@ def test_blocks_give_the_value_of_the_whole(
     assert blocks.exit_code == 0, blocks.stderr
     a, b = json.loads(whole.stdout), json.loads(blocks.stdout)
     assert b["value"] == pytest.approx(a["value"], rel=1e-13)
+    assert ("bits_per_token" in a) == ("bits_per_token" in b)
+    if "bits_per_token" in a:
+        assert b["bits_per_token"] == pytest.approx(a["bits_per_token"], rel=1e-13)
+    assert ("bins" in a) == ("bins" in b)
+    for bin_a, bin_b in zip(a.get("bins", []), b.get("bins", []), strict=True):
+        assert bin_b["rows"] == bin_a["rows"]
+        if bin_a["rows"]:
+            assert bin_b["confidence"] == pytest.approx(bin_a["confidence"], rel=1e-13)
+            assert bin_b["accuracy"] == pytest.approx(bin_a["accuracy"], rel=1e-13)
+    assert sum(bin_b["rows"] for bin_b in b.get("bins", [])) in (0, 23)
     # Inputs read in blocks are echoed by source and shape (the whole file's).
     assert {echo["shape"][0] for echo in b["inputs"].values()} == {23}
+    weights = b["options"].pop("sample_weights", None)
+    assert weights in (None, {"source": files["s"], "shape": [23]})
+    a["options"].pop("sample_weights", None)
     assert b["options"] == a["options"]
     assert blocks.stderr == whole.stderr == ""
     # The block path really ran: the value differs when a block is lost.

@@ -2,7 +2,8 @@
 
 Modules, each importing only those listed after it (no circle)::
 
-    commands   the Typer declarations (light: no numpy), over group
+    commands   the Typer declarations (light: no numpy)
+    params     the arguments and options they share
     group      a click group/command that take negative numbers as arguments
     run        chooses the output and writes it (imported when a command runs)
     explain    --explain, the worked solution

@@ -37,6 +37,69 @@ def _per_class(vector: Vector | None) -> Any:
     return vector.values.reshape(()) if vector.lone else vector.values
 
 
+def _index(value: float | None) -> int | None:
+    """``--ignore-index``: a whole number."""
+    if value is None:
+        return None
+    if not float(value).is_integer():
+        raise InputError(f"--ignore-index must be a whole number; got {value:g}")
+    return int(value)
+
+
+def _sample_weights(read: Read, args: dict[str, Any]) -> Vector | None:
+    """``--sample-weights``: one number per row; a file of one per line is flat too."""
+    vector = _optional(read, args, "sample_weights", "--sample-weights")
+    if vector is None or not (vector.values.ndim == 2 and vector.values.shape[1] == 1):
+        return vector
+    whole = None if vector.whole is None else vector.whole[:1]
+    return Vector(vector.name, vector.source, vector.values.reshape(-1), vector.lone, whole)
+
+
+def _rows_of(vector: Vector | None) -> Any:
+    """A per-row option (``--sample-weights``) for the core."""
+    return None if vector is None else vector.values
+
+
+def _calibration(measure: str, args: dict[str, Any], target: Any, pred: Vector,
+                 options: dict[str, Any], read: Read, reduction: str) -> Any:
+    """Perplexity, ECE and the Brier score (no log base of their own)."""
+    from xentcli import core
+
+    ignore = _index(args.get("ignore_index"))
+    logits, normalize = args["logits"], args["normalize"]
+    if measure == "ece":
+        bins = int(args["bins"]) if float(args["bins"]).is_integer() else args["bins"]
+        options.update(bins=bins, logits=logits,
+                       normalize=normalize, ignore_index=ignore)
+        calibration = core.calibration_bins(target, pred.values, bins=bins,
+                                            from_logits=logits, normalize=normalize,
+                                            ignore_index=ignore)
+        options["calibration"] = calibration
+        return np.float64(calibration.ece())
+    sample_weights = _sample_weights(read, args)
+    if measure == "brier":
+        options.update(logits=logits, normalize=normalize, ignore_index=ignore,
+                       sample_weights=sample_weights)
+        return core.brier_score(target, pred.values, from_logits=logits, normalize=normalize,
+                                reduction=reduction, ignore_index=ignore,
+                                sample_weights=_rows_of(sample_weights))
+    weights = _optional(read, args, "weights", "--weights")
+    smoothing = args["label_smoothing"]
+    options.update(logits=logits, weights=weights, label_smoothing=smoothing,
+                   eps=args["eps"], normalize=normalize, ignore_index=ignore,
+                   sample_weights=sample_weights)
+    # Bits per token straight from the mean in bits: log2(PPL) would lose digits near 1.
+    options["bits_per_token"] = core.cross_entropy(
+        target, pred.values, base=2, from_logits=logits, weights=_per_class(weights),
+        label_smoothing=smoothing, eps=args["eps"], normalize=normalize, ignore_index=ignore,
+        sample_weights=_rows_of(sample_weights),
+    )
+    return core.perplexity(target, pred.values, from_logits=logits,
+                           weights=_per_class(weights), label_smoothing=smoothing,
+                           eps=args["eps"], normalize=normalize, ignore_index=ignore,
+                           sample_weights=_rows_of(sample_weights))
+
+
 def _scalar(text: str | float | None, name: str) -> float | None:
     """A numeric option (``--eps``, ``--gamma``, ``--label-smoothing``), or None."""
     if text is None or isinstance(text, float):  # None, or read already
@@ -49,15 +112,15 @@ def _scalar(text: str | float | None, name: str) -> float | None:
 
 
 def _check_stdin(args: dict[str, Any]) -> None:
-    readers = [k for k in ("p", "q", "target", "pred", "z", "weights", "alpha", "pos_weight")
-               if args.get(k) == "-"]
+    readers = [k for k in ("p", "q", "target", "pred", "z", "weights", "alpha", "pos_weight",
+                           "sample_weights") if args.get(k) == "-"]
     if len(readers) > 1:
         names = " and ".join(_display_name(k) for k in readers)
         raise InputError(f"only one argument can be read from standard input: {names} are both -")
 
 
 def _display_name(key: str) -> str:
-    if key in ("weights", "alpha", "pos_weight"):
+    if key in ("weights", "alpha", "pos_weight", "sample_weights"):
         return "--" + key.replace("_", "-")
     return key.upper()
 
@@ -100,23 +163,53 @@ def evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
         z = read("z", "Z")
         inputs["z"] = z
         value = (core.softmax if measure == "softmax" else core.log_softmax)(z.values)
-    elif measure == "kl":
+    elif measure in ("kl", "js"):
         p, q = read("p", "P"), read("q", "Q")
         inputs.update(p=p, q=q)
-        options.update(logits=args["logits"], eps=args["eps"], normalize=args["normalize"])
-        value = core.kl_divergence(p.values, q.values, base=base, from_logits=args["logits"],
-                                   eps=args["eps"], normalize=args["normalize"],
-                                   reduction=reduction)
-    elif measure == "bce":
+        sample_weights = _sample_weights(read, args)
+        if measure == "kl":
+            options.update(logits=args["logits"], eps=args["eps"], normalize=args["normalize"],
+                           sample_weights=sample_weights)
+            value = core.kl_divergence(p.values, q.values, base=base,
+                                       from_logits=args["logits"], eps=args["eps"],
+                                       normalize=args["normalize"], reduction=reduction,
+                                       sample_weights=_rows_of(sample_weights))
+        else:
+            options.update(distance=args["distance"], normalize=args["normalize"],
+                           sample_weights=sample_weights)
+            value = core.js_divergence(p.values, q.values, base=base,
+                                       distance=args["distance"],
+                                       normalize=args["normalize"], reduction=reduction,
+                                       sample_weights=_rows_of(sample_weights))
+    elif measure in ("bce", "sigmoid-focal"):
         t, pred = read("target", "TARGET"), read("pred", "PRED")
         inputs.update(target=t, pred=pred)
-        pos_weight = _optional(read, args, "pos_weight", "--pos-weight")
-        options.update(logits=args["logits"], pos_weight=pos_weight, eps=args["eps"])
+        sample_weights = _sample_weights(read, args)
         target = t.values
-        value = core.binary_cross_entropy(target, pred.values, base=base,
-                                          from_logits=args["logits"],
-                                          pos_weight=_per_class(pos_weight), eps=args["eps"],
-                                          reduction=reduction)
+        if measure == "bce":
+            pos_weight = _optional(read, args, "pos_weight", "--pos-weight")
+            options.update(logits=args["logits"], pos_weight=pos_weight,
+                           label_smoothing=args["label_smoothing"], eps=args["eps"],
+                           sample_weights=sample_weights)
+            value = core.binary_cross_entropy(
+                target, pred.values, base=base, from_logits=args["logits"],
+                pos_weight=_per_class(pos_weight), label_smoothing=args["label_smoothing"],
+                eps=args["eps"], reduction=reduction, sample_weights=_rows_of(sample_weights),
+            )
+        else:
+            balance = _scalar(args["alpha"], "--alpha")
+            options.update(gamma=args["gamma"], alpha=balance, logits=args["logits"],
+                           eps=args["eps"], sample_weights=sample_weights)
+            value = core.sigmoid_focal_loss(
+                target, pred.values, gamma=args["gamma"], alpha=balance, base=base,
+                from_logits=args["logits"], eps=args["eps"], reduction=reduction,
+                sample_weights=_rows_of(sample_weights),
+            )
+    elif measure in ("perplexity", "ece", "brier"):
+        t, pred = read("target", "TARGET"), read("pred", "PRED")
+        inputs.update(target=t, pred=pred)
+        target = target_for(t, pred)
+        value = _calibration(measure, args, target, pred, options, read, reduction)
     else:  # cross-entropy, focal, grad: a target and a prediction
         t = read("target", "TARGET")
         pred_key = "z" if measure == "grad" else "pred"
@@ -124,32 +217,41 @@ def evaluate(measure: str, args: dict[str, Any], base: str, reduction: str,
         inputs.update({"target": t, pred_key: pred})
         target = target_for(t, pred)
         smoothing = args["label_smoothing"]
+        ignore = _index(args.get("ignore_index"))
         if measure == "focal":
             alpha = _optional(read, args, "alpha", "--alpha")
+            sample_weights = _sample_weights(read, args)
             options.update(gamma=args["gamma"], alpha=alpha, logits=args["logits"],
                            label_smoothing=smoothing, eps=args["eps"],
-                           normalize=args["normalize"])
+                           normalize=args["normalize"], ignore_index=ignore,
+                           sample_weights=sample_weights)
             value = core.focal_loss(target, pred.values, gamma=args["gamma"],
                                     alpha=_per_class(alpha), base=base,
                                     from_logits=args["logits"], label_smoothing=smoothing,
                                     eps=args["eps"], normalize=args["normalize"],
-                                    reduction=reduction)
+                                    reduction=reduction, ignore_index=ignore,
+                                    sample_weights=_rows_of(sample_weights))
         else:
             weights = _optional(read, args, "weights", "--weights")
             if measure == "grad":
-                options.update(weights=weights, label_smoothing=smoothing)
+                options.update(weights=weights, label_smoothing=smoothing, ignore_index=ignore)
                 value = core.cross_entropy_grad(target, pred.values, base=base,
                                                 weights=_per_class(weights),
-                                                label_smoothing=smoothing, reduction=reduction)
+                                                label_smoothing=smoothing, reduction=reduction,
+                                                ignore_index=ignore)
             else:
+                sample_weights = _sample_weights(read, args)
                 options.update(logits=args["logits"], weights=weights,
                                label_smoothing=smoothing, eps=args["eps"],
-                               normalize=args["normalize"])
+                               normalize=args["normalize"], ignore_index=ignore,
+                               sample_weights=sample_weights)
                 value = core.cross_entropy(target, pred.values, base=base,
                                            from_logits=args["logits"],
                                            weights=_per_class(weights),
                                            label_smoothing=smoothing, eps=args["eps"],
-                                           normalize=args["normalize"], reduction=reduction)
+                                           normalize=args["normalize"], reduction=reduction,
+                                           ignore_index=ignore,
+                                           sample_weights=_rows_of(sample_weights))
     return value, target
 
 
@@ -171,7 +273,7 @@ def settings(args: dict[str, Any]) -> tuple[str | None, str, str | None, str]:
         _, unit = core.resolve_base(given_base)  # a bad base fails before any file is read
     _check_stdin(args)
     # Numeric options are read before the vectors: a typo fails before a file is read.
-    for key in ("eps", "gamma", "label_smoothing"):
+    for key in ("eps", "gamma", "label_smoothing", "ignore_index", "bins"):
         if key in args:
             args[key] = _scalar(args[key], "--" + key.replace("_", "-"))
     reduction: str = args.get("reduction") or "none"
@@ -196,13 +298,35 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool,
             raise
         raise InputError(hint) from None
 
-    outcome = Outcome(measure, value, unit, given_base, reduction, inputs, options, target)
-    if measure in ("softmax", "log-softmax", "surprisal"):
+    extra: dict[str, Any] = {key: options.pop(key) for key in ("calibration", "bits_per_token")
+             if key in options}
+    if measure == "js" and options.get("distance"):
+        unit = None  # the square root of a divergence has no unit of information
+    outcome = Outcome(measure, value, unit, given_base, reduction, inputs, options, target,
+                      extra=extra)
+    if measure in ("softmax", "log-softmax", "surprisal", "perplexity", "ece"):
         outcome.reduction = None
     if detail or explain:
         outcome.breakdown = breakdown(outcome, args, explain=explain)
     add_notes(outcome)
     return outcome
+
+
+#: Measures whose per-class terms come from :mod:`xentcli.core.breakdown`.
+BREAKDOWN_MEASURES = {"entropy", "cross-entropy", "kl", "bce", "focal", "softmax",
+                      "log-softmax", "grad"}
+
+
+def has_breakdown(outcome: Outcome) -> bool:
+    """True when the core's breakdown covers the measure with its options.
+
+    The breakdown knows no ignored rows, sample weights or binary label
+    smoothing: with those, the worked solution goes row by row instead.
+    """
+    o = outcome.options
+    return outcome.measure in BREAKDOWN_MEASURES and o.get("ignore_index") is None and (
+        o.get("sample_weights") is None) and not (
+        outcome.measure == "bce" and o.get("label_smoothing"))
 
 
 def breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
@@ -215,7 +339,7 @@ def breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
 
     main = outcome.main.values
     k = main.shape[-1] if main.ndim else 1
-    if main.ndim > 2 or outcome.measure == "surprisal":
+    if main.ndim > 2 or not has_breakdown(outcome):
         return None
     rows = 1 if main.ndim < 2 else main.shape[0]
     if not explain and (rows > 1 or (k > TABLE_CLASSES and not wide)):

@@ -19,8 +19,8 @@ from xentcli.cli.calc.inputs import Vector
 if TYPE_CHECKING:
     from xentcli.core.breakdown import Breakdown
 
-__all__ = ["EXPLAIN_ROWS", "LIST_MEASURES", "MEASURES", "PLOT_CLASSES", "TABLE_CLASSES",
-           "Outcome"]
+__all__ = ["ELEMENTWISE", "EXPLAIN_ROWS", "LIST_MEASURES", "MEASURES", "PLOT_CLASSES",
+           "TABLE_CLASSES", "Outcome"]
 
 #: Vectors with at most this many classes get a per-class table in the human view.
 TABLE_CLASSES = 12
@@ -39,7 +39,15 @@ MEASURES: dict[str, tuple[str, str]] = {
     "softmax": ("softmax", "softmax(Z)"),
     "log-softmax": ("log-softmax", "log softmax(Z)"),
     "grad": ("gradient of the cross-entropy", "dH/dZ"),
+    "js": ("Jensen-Shannon divergence", "JS(P, Q)"),
+    "js-distance": ("Jensen-Shannon distance", "sqrt JS(P, Q)"),
+    "perplexity": ("perplexity", "PPL(TARGET, PRED)"),
+    "sigmoid-focal": ("sigmoid focal loss", "SFL(TARGET, PRED)"),
+    "ece": ("expected calibration error", "ECE(TARGET, PRED)"),
+    "brier": ("Brier score", "BS(TARGET, PRED)"),
 }
+#: Measures reduced over every element (one loss per label), not over rows.
+ELEMENTWISE = {"bce", "sigmoid-focal"}
 #: Measures whose result is a list (one value per element), not a reduced number.
 LIST_MEASURES = {"surprisal", "softmax", "log-softmax", "grad"}
 
@@ -60,14 +68,21 @@ class Outcome:
     #: True when the breakdown covers only the first rows of a batch.
     partial: bool = False
     notes: list[str] = field(default_factory=list)
+    #: More results for ``--json`` (perplexity's bits per token, ECE's bins).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def _key(self) -> str:
+        return "js-distance" if self.measure == "js" and self.options.get("distance") else (
+            self.measure)
 
     @property
     def title(self) -> str:
-        return MEASURES[self.measure][0]
+        return MEASURES[self._key][0]
 
     @property
     def symbol(self) -> str:
-        return MEASURES[self.measure][1]
+        return MEASURES[self._key][1]
 
     @property
     def is_list(self) -> bool:

@@ -46,6 +46,8 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
     if outcome.unit is not None:
         obj["unit"] = outcome.unit
         obj["base"] = outcome.base
+    elif outcome.base is not None:  # the JS distance: a base but no unit
+        obj["base"] = outcome.base
     if outcome.reduction is not None:
         obj["reduction"] = outcome.reduction
     inputs: dict[str, Any] = {}
@@ -68,7 +70,25 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
     b = outcome.breakdown
     if b is not None and not outcome.is_list and b.terms.shape[0] == 1:
         obj["terms"] = json_numbers(b.terms[0])
+    if "bits_per_token" in outcome.extra:
+        obj["bits_per_token"] = json_numbers(outcome.extra["bits_per_token"])
+    if "calibration" in outcome.extra:
+        obj["bins"] = bins_object(outcome.extra["calibration"])
     return obj
+
+
+def bins_object(calibration: Any) -> list[dict[str, Any]]:
+    """ECE's bins for JSON: each bin's range, rows, accuracy and mean confidence."""
+    edges = np.linspace(0.0, 1.0, len(calibration.counts) + 1)
+    out = []
+    for b, n in enumerate(calibration.counts):
+        rows = int(n)
+        out.append({
+            "lo": float(edges[b]), "hi": float(edges[b + 1]), "rows": rows,
+            "accuracy": float(calibration.correct[b] / n) if rows else None,
+            "confidence": float(calibration.confidence[b] / n) if rows else None,
+        })
+    return out
 
 
 def write_json(outcome: Outcome) -> None:

@@ -28,7 +28,7 @@ from xentcli.cli.calc.compute import (
     settings,
 )
 from xentcli.cli.calc.inputs import Vector, parse_vector
-from xentcli.cli.calc.outcome import Outcome
+from xentcli.cli.calc.outcome import ELEMENTWISE, Outcome
 from xentcli.cli.calc.reader import Rows, open_rows
 from xentcli.errors import InputError
 
@@ -42,15 +42,17 @@ __all__ = ["CHUNK_VALUES", "ROW_ARGUMENTS", "compute_any"]
 CHUNK_VALUES = 1 << 18
 
 #: The arguments that hold one row per sample, by measure, with their names.
+_PAIR = {"target": "TARGET", "pred": "PRED"}
 ROW_ARGUMENTS: dict[str, dict[str, str]] = {
     "entropy": {"p": "P"},
     "kl": {"p": "P", "q": "Q"},
-    "cross-entropy": {"target": "TARGET", "pred": "PRED"},
-    "focal": {"target": "TARGET", "pred": "PRED"},
-    "bce": {"target": "TARGET", "pred": "PRED"},
+    "js": {"p": "P", "q": "Q"},
+    **dict.fromkeys(("cross-entropy", "focal", "bce", "sigmoid-focal", "perplexity", "ece",
+                     "brier"), _PAIR),
 }
-#: Measures whose mean runs over every element, not over rows.
-ELEMENTWISE = {"bce"}
+#: What a block computes, where it is not the measure itself: perplexity is
+#: exp of the mean cross-entropy in nats.
+_BLOCK_MEASURE = {"perplexity": "cross-entropy"}
 _SAMPLE_WEIGHTS = {"sample_weights": "--sample-weights"}
 
 
@@ -63,7 +65,7 @@ def _streamable(measure: str, args: dict[str, Any], mode: str) -> dict[str, str]
     keys = ROW_ARGUMENTS.get(measure)
     if keys is None or mode == "explain" or args.get("plot"):
         return None
-    if args.get("reduction") not in ("mean", "sum"):
+    if args.get("reduction") not in ("mean", "sum"):  # perplexity and ECE say "mean"
         return None
     keys = dict(keys)
     if args.get("sample_weights") is not None:
@@ -163,18 +165,25 @@ def _by_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str, An
     total = 0.0
     denominator = 0.0
     first_row = 0
+    calibration: Any = None
     kept: tuple[dict[str, Any], dict[str, Vector], Any, Any] | None = None
+    block_measure = _BLOCK_MEASURE.get(measure, measure)
+    if block_measure != measure:
+        base = "e"
     for block in blocks:
         vectors = {key: Vector(sources[key].name, sources[key].source, values)
                    for key, values in block.items()}
         options: dict[str, Any] = {}
         inputs: dict[str, Vector] = {}
         try:
-            value, target = evaluate(measure, args, base, "sum", options, inputs,
+            value, target = evaluate(block_measure, args, base, "sum", options, inputs,
                                      _reading(args, vectors))
         except InputError as exc:
             hint = logits_hint(measure, str(exc), args, inputs, first_row)
             raise InputError(hint or _located(str(exc), first_row)) from None
+        if "calibration" in options:  # ECE: the bins' sums add up
+            bins = options.pop("calibration")
+            calibration = bins if calibration is None else calibration + bins
         total += float(value)
         pred = inputs.get("pred", inputs.get("q", inputs.get("p")))
         assert pred is not None
@@ -198,9 +207,24 @@ def _by_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str, An
         if key in sources:
             inputs[key] = Vector(vector.name, vector.source, vector.values,
                                  whole=_shape(sources[key]))
-    value = total if reduction == "sum" else _mean(total, denominator)
+    if isinstance(options.get("sample_weights"), Vector):
+        vector = options["sample_weights"]
+        options["sample_weights"] = Vector(vector.name, vector.source, vector.values,
+                                           whole=(sources["sample_weights"].taken,))
+    extra: dict[str, Any] = {}
+    if measure == "ece":
+        value = calibration.ece()
+        extra["calibration"] = calibration
+    elif measure == "perplexity":
+        nats = _mean(total, denominator)
+        value = float(np.exp(nats))
+        extra["bits_per_token"] = nats / np.log(2)
+    else:
+        value = total if reduction == "sum" else _mean(total, denominator)
     outcome = Outcome(measure, np.float64(value), unit, given_base, reduction, inputs,
-                      options, target)
+                      options, target, extra=extra)
+    if measure in ("perplexity", "ece"):
+        outcome.reduction = None
     add_notes(outcome)
     return outcome
 
