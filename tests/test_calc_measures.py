@@ -187,3 +187,73 @@ def test_help_shows_the_formula(command: str, formula: str) -> None:
     assert result.exit_code == 0
     assert formula in " ".join(result.stdout.split())
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
+
+
+# ----------------------------------------------------------------------- explain
+
+
+def explain(*args: str) -> str:
+    result = calc(*args, "--explain")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    return str(result.stdout)
+
+
+def test_explain_js_works_both_divergences() -> None:
+    assert explain("js", "0.5,0.5", "1,0") == (
+        "Jensen-Shannon divergence  JS(P, Q) = ½ D_KL(P || M) + ½ D_KL(Q || M)\n"
+        "M = (P + Q) / 2 is the average of the two: where one has mass, M has too,\n"
+        "so both divergences are finite and JS <= ln 2 nats (1 bit).\n"
+        "  M = (0.75, 0.25)\n"
+        "  D_KL(P || M) = Σ x_i · ln(x_i / m_i):\n"
+        "    i=0: 0.5 · ln(0.5 / 0.75) = -0.202733\n"
+        "    i=1: 0.5 · ln(0.5 / 0.25) = 0.346574\n"
+        "    = 0.143841 nats\n"
+        "  D_KL(Q || M) = Σ x_i · ln(x_i / m_i):\n"
+        "    i=0: 1 · ln(1 / 0.75) = 0.287682\n"
+        "    i=1: 0 (x_i = 0)\n"
+        "    = 0.287682 nats\n"
+        "  JS = ½ · 0.143841 + ½ · 0.287682 = 0.215762 nats\n"
+        "Result: JS(P, Q) = 0.215762 nats\n"
+    )
+    assert f"{JS_HALF:.6g}" == "0.215762"  # the hand value behind the text
+    distance = explain("js", "0.5,0.5", "1,0", "--distance", "-b", "2")
+    assert "  sqrt(0.311278) = 0.557923\n" in distance
+    assert distance.endswith("Result: sqrt JS(P, Q) = 0.557923\n")
+
+
+def test_explain_ece_shows_the_bins() -> None:
+    text = explain("ece", "0;1;1;0", "0.9,0.1;0.6,0.4;0.2,0.8;0.7,0.3", "--bins", "5")
+    assert "  row 1: confidence 0.6 (class 0), target 1: wrong\n" in text
+    assert "  (0.6, 0.8]        2          1         0.75           0.25\n" in text
+    assert "ECE = Σ_b n_b · |acc_b - conf_b| / N = (1·0.6 + 2·0.25 + 1·0.1) / 4 = 0.3\n" in text
+    assert text.endswith("Result: ECE(TARGET, PRED) = 0.3\n")
+
+
+def test_explain_perplexity_leaves_ignored_rows_out() -> None:
+    text = explain("perplexity", "0;1;-100", "0.5,0.5;0.25,0.75;0.1,0.9",
+                   "--ignore-index", "-100")
+    assert "  row 2 (class -100): ignored\n" in text
+    assert "H̄ = mean over the 2 rows = (0.693147 + 0.287682) / 2 = 0.490415 nats\n" in text
+    assert "PPL = exp(0.490415) = 1.63299\n" in text
+
+
+def test_explain_sigmoid_focal_brier_and_weighted_rows() -> None:
+    text = explain("sigmoid-focal", "1,0", "2.0,-1.0", "--logits", "--alpha", "0.25")
+    p = _sigmoid(2.0)
+    assert f"    -0.25 · (1 - {p:.6g})^2 · ln {p:.6g} = " in text
+    assert "  label 1: y = 0, p = 0.268941, p_t = 0.731059\n" in text
+    text = explain("brier", "0;2", "0.7,0.2,0.1;0.1,0.3,0.6")
+    assert "    (0.7 - 1)² + (0.2 - 0)² + (0.1 - 0)² = 0.14\n" in text
+    assert "mean over the 2 rows = (0.14 + 0.26) / 2 = 0.2\n" in text
+    text = explain("ce", "0;1", "0.5,0.5;0.2,0.8", "--sample-weights", "1,3")
+    assert "  = (1 · 0.693147 + 3 · 0.223144) / (1 + 3)\n  = 0.340644 nats\n" in text
+
+
+def test_js_plot_draws_p_and_q() -> None:
+    result = calc("js", "0.5,0.5", "1,0", "--plot")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[2].split() == ["class", "P", "Q"]
+    assert lines[3].split()[:2] == ["0", "0.500"] and "1.000" in lines[3]

@@ -6,7 +6,8 @@ Modules, each importing only those listed after it (no circle)::
     params     the arguments and options they share
     group      a click group/command that take negative numbers as arguments
     run        chooses the output and writes it (imported when a command runs)
-    explain    --explain, the worked solution
+    explain    --explain, the worked solution from the core's per-class terms
+    worked     --explain row by row (JS, perplexity, ECE, Brier, ...)
     render     the human view, --json and -q
     stream     reduced results of large files, block by block in flat memory
     compute    parses the vectors, calls the core, returns an Outcome

@@ -16,7 +16,7 @@ import numpy as np
 
 from xentcli.cli.calc import hints
 from xentcli.cli.calc.inputs import Vector, parse_number, parse_vector, target_for
-from xentcli.cli.calc.outcome import EXPLAIN_ROWS, TABLE_CLASSES, Outcome
+from xentcli.cli.calc.outcome import EXPLAIN_ROWS, TABLE_CLASSES, Outcome, has_breakdown
 from xentcli.errors import InputError
 
 if TYPE_CHECKING:
@@ -56,8 +56,10 @@ def _sample_weights(read: Read, args: dict[str, Any]) -> Vector | None:
 
 
 def _rows_of(vector: Vector | None) -> Any:
-    """A per-row option (``--sample-weights``) for the core."""
-    return None if vector is None else vector.values
+    """A per-row option (``--sample-weights``) for the core: a lone number for one row."""
+    if vector is None:
+        return None
+    return vector.values.reshape(()) if vector.lone else vector.values
 
 
 def _calibration(measure: str, args: dict[str, Any], target: Any, pred: Vector,
@@ -310,23 +312,6 @@ def compute(measure: str, args: dict[str, Any], *, detail: bool, explain: bool,
         outcome.breakdown = breakdown(outcome, args, explain=explain)
     add_notes(outcome)
     return outcome
-
-
-#: Measures whose per-class terms come from :mod:`xentcli.core.breakdown`.
-BREAKDOWN_MEASURES = {"entropy", "cross-entropy", "kl", "bce", "focal", "softmax",
-                      "log-softmax", "grad"}
-
-
-def has_breakdown(outcome: Outcome) -> bool:
-    """True when the core's breakdown covers the measure with its options.
-
-    The breakdown knows no ignored rows, sample weights or binary label
-    smoothing: with those, the worked solution goes row by row instead.
-    """
-    o = outcome.options
-    return outcome.measure in BREAKDOWN_MEASURES and o.get("ignore_index") is None and (
-        o.get("sample_weights") is None) and not (
-        outcome.measure == "bce" and o.get("label_smoothing"))
 
 
 def breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,

@@ -18,6 +18,7 @@ import numpy as np
 
 from xentcli.cli.calc.format import fmt as fmt6
 from xentcli.cli.calc.format import singular
+from xentcli.cli.calc.outcome import has_breakdown
 from xentcli.core.breakdown import Breakdown, log_name
 
 if TYPE_CHECKING:
@@ -524,6 +525,10 @@ def explanation(outcome: Outcome) -> list[str]:
     """The worked solution as lines of at most 80 characters (with the result last)."""
     if outcome.measure == "surprisal":
         return _surprisal(outcome)
+    if not has_breakdown(outcome):
+        from xentcli.cli.calc.worked import worked
+
+        return _fit([*worked(outcome), _result_line(outcome)])
     b = outcome.breakdown
     assert b is not None
     lines = _HEADERS[outcome.measure](outcome, b) + _unit_note(b)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from xentcli.core.breakdown import Breakdown
 
 __all__ = ["ELEMENTWISE", "EXPLAIN_ROWS", "LIST_MEASURES", "MEASURES", "PLOT_CLASSES",
-           "TABLE_CLASSES", "Outcome"]
+           "TABLE_CLASSES", "Outcome", "has_breakdown"]
 
 #: Vectors with at most this many classes get a per-class table in the human view.
 TABLE_CLASSES = 12
@@ -112,3 +112,20 @@ class Outcome:
     @property
     def class_indices(self) -> bool:
         return self.target is not None and np.ndim(self.target) < self.main.values.ndim
+
+
+#: Measures whose per-class terms come from :mod:`xentcli.core.breakdown`.
+BREAKDOWN_MEASURES = {"entropy", "cross-entropy", "kl", "bce", "focal", "softmax",
+                      "log-softmax", "grad"}
+
+
+def has_breakdown(outcome: Outcome) -> bool:
+    """True when the core's breakdown covers the measure with its options.
+
+    The breakdown knows no ignored rows, sample weights or binary label
+    smoothing: with those, the worked solution goes row by row instead.
+    """
+    o = outcome.options
+    return outcome.measure in BREAKDOWN_MEASURES and o.get("ignore_index") is None and (
+        o.get("sample_weights") is None) and not (
+        outcome.measure == "bce" and o.get("label_smoothing"))

@@ -63,12 +63,34 @@ def _bars(outcome: Outcome, args: dict[str, Any]) -> str:
                          f"{main.shape[-1]}")
     # More classes than the table shows have no breakdown yet: terms for the bars only.
     b = outcome.breakdown or breakdown(outcome, args, explain=False, wide=True)
-    assert b is not None and b.target is not None  # entropy, ce and kl always set them
+    if b is None:  # JS, or options the breakdown does not cover: the inputs as used
+        return distribution_bars(*_as_used(outcome), width=MAX_WIDTH,
+                                 names=("P", "Q") if "q" in outcome.inputs else ("TARGET", "PRED"))
+    assert b.target is not None  # entropy, ce and kl always set them
     if outcome.measure == "entropy":
         return distribution_bars(b.target[0], width=MAX_WIDTH)
     assert b.prob is not None
     names = ("P", "Q") if outcome.measure == "kl" else ("TARGET", "PRED")
     return distribution_bars(b.target[0], b.prob[0], width=MAX_WIDTH, names=names)
+
+
+def _as_used(outcome: Outcome) -> tuple[Any, Any]:
+    """One row's two distributions, after softmax of logits and --normalize."""
+    import numpy as np
+
+    from xentcli import core
+
+    first, second = ("p", "q") if "q" in outcome.inputs else ("target", "pred")
+    pred = outcome.inputs[second].values.reshape(-1)
+    q = core.softmax(pred) if outcome.options.get("logits") else pred
+    if outcome.class_indices:
+        t = np.zeros(q.size)
+        t[int(np.asarray(outcome.target))] = 1.0
+    else:
+        t = outcome.inputs[first].values.reshape(-1)
+    if outcome.options.get("normalize"):
+        t, q = t / t.sum(), q / q.sum()
+    return t, q
 
 
 def run(measure: str, args: dict[str, Any]) -> None:
