@@ -92,7 +92,7 @@ def _reduce_elements(
     sw: FloatArray | None,
 ) -> tuple[Any, bool]:
     """Run ``loss_of`` block by block and reduce; (result, every block valid)."""
-    width = arr.shape[-1] if arr.ndim else 1
+    width = max(arr.shape[-1], 1) if arr.ndim else 1
     x2, y2 = arr.reshape(-1, width), labels.reshape(-1, width)
     n = x2.shape[0]
     keep = how == "none"
@@ -217,7 +217,7 @@ def binary_cross_entropy(
     arr = as_float_array(pred, "PRED", vector=False)
     y_arr = _labels(target, arr.shape, arr.dtype)
     w = _pos_weight(pos_weight, arr)
-    width = arr.shape[-1] if arr.ndim else 1
+    width = max(arr.shape[-1], 1) if arr.ndim else 1
     sw = _element_weights(sample_weights, arr, width, how == "mean")
 
     def loss_of(x: FloatArray, y: FloatArray, rows: slice) -> FloatArray | None:
@@ -265,10 +265,17 @@ def _bce_logits(x: FloatArray, y: FloatArray, w: FloatArray | None) -> FloatArra
             coef *= x
     else:
         wb = np.broadcast_to(w, x.shape)
-        tail *= y * wb + (1 - y)
-        # -c_pos * x as -y * (w * x): y * w could underflow while w * x is huge.
-        wx = times_where(wb, x)
-        coef = np.where(x > 0, (1 - y) * x, times_where(y, -wx))
+        c_neg = 1 - y
+        tail *= y * wb + c_neg
+        # -c_pos * x as -(y * (w * x)): y * w could underflow to 0 where w * x is huge.
+        if x.min() == -np.inf:  # 0 * -inf terms (y = 0 or w = 0) are 0
+            pos_part = times_where(y, times_where(wb, x))
+            neg_part = times_where(c_neg, x)
+        else:
+            pos_part = wb * x
+            pos_part *= y
+            neg_part = c_neg * x
+        coef = np.where(x > 0, neg_part, np.negative(pos_part, out=pos_part))
     loss = tail
     loss += coef
     return loss
@@ -347,7 +354,7 @@ def sigmoid_focal_loss(
         raise InputError(f"alpha must be in [0, 1] for the sigmoid focal loss; got {a:g}")
     arr = as_float_array(pred, "PRED", vector=False)
     y_arr = _labels(target, arr.shape, arr.dtype)
-    width = arr.shape[-1] if arr.ndim else 1
+    width = max(arr.shape[-1], 1) if arr.ndim else 1
     sw = _element_weights(sample_weights, arr, width, how == "mean")
 
     def loss_of(x: FloatArray, y: FloatArray, rows: slice) -> FloatArray | None:

@@ -236,8 +236,12 @@ def brier_score(
     else:
         diff = q.copy()
         idx = np.arange(q.shape[0])
-        # q_y - 1 as minus the others' total: exact where q_y rounds to 1 (from logits).
-        others = q.sum(axis=-1) - q[idx, labels]
-        diff[idx, labels] = -others if from_logits else q[idx, labels] - 1
+        if from_logits:
+            # q_y - 1 as minus the other classes' total: 1 - q_y would keep none of
+            # its digits where q_y rounds to 1 (a confident, right prediction).
+            diff[idx, labels] = 0
+            diff[idx, labels] = -diff.sum(axis=-1)
+        else:
+            diff[idx, labels] -= 1  # exact: q_y is a given float in [0, 1]
     per_row = np.einsum("nk,nk->n", diff, diff).astype(dtype)
     return finish(reduce_rows(per_row.reshape(lead), how, 1.0, None, rows_w, ignored))

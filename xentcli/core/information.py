@@ -446,4 +446,5 @@ def perplexity(
         label_smoothing=label_smoothing, eps=eps, normalize=normalize, reduction="mean",
         ignore_index=ignore_index, sample_weights=sample_weights,
     )
-    return finish(np.exp(np.asarray(nats)), np.asarray(nats).dtype)
+    with np.errstate(over="ignore"):  # a mean above ~709 nats: inf is the right answer
+        return finish(np.exp(np.asarray(nats)), np.asarray(nats).dtype)

@@ -66,7 +66,8 @@ def logsumexp(z: Any, axis: int = -1, keepdims: bool = False) -> Any:
     logits are all -inf gives -inf (the log of an empty sum).
 
     Args:
-        z: logits, any shape; -inf allowed, NaN and +inf are not.
+        z: logits, any shape; -inf allowed, NaN and +inf are not. A single
+            number is one logit: its log-sum-exp is itself.
         axis: the axis to reduce.
         keepdims: keep the reduced axis with size 1.
 
@@ -113,6 +114,7 @@ def log_softmax(z: Any, axis: int = -1) -> FloatArray:
 
     Args:
         z: logits, any shape; -inf allowed (probability 0), NaN and +inf are not.
+            A single number is one class: its log-softmax is 0 (0-d).
         axis: the class axis.
 
     Returns:
@@ -135,6 +137,8 @@ def softmax(z: Any, axis: int = -1) -> FloatArray:
 
     Args:
         z: logits, any shape; -inf allowed (probability 0), NaN and +inf are not.
+            A single number is one class: its softmax is 1 (0-d), as in numpy
+            and torch. An axis of length 0 is refused ("Z is empty").
         axis: the class axis.
 
     Returns:
