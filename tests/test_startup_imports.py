@@ -39,7 +39,7 @@ def _loaded(*args: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "args", [("--help",), ("calc", "--help"), ("calc", "ce", "--help"), ("calc",)]
+    "args", [("--help",), ("calc", "--help"), ("calc", "ce", "--help"), ("calc",), ("eval", "--help")]
 )
 def test_help_loads_no_numpy(args: tuple[str, ...]) -> None:
     loaded = _loaded(*args)
@@ -62,8 +62,9 @@ def test_human_view_loads_rich_not_pydantic() -> None:
 
 # The calculator's package: each module imports only those below it in this
 # order (at the top or inside a function), so there is no circle to untangle.
-CALC_LAYERS = ("__init__", "commands", "params", "group", "run", "explain", "worked", "render", "stream", "compute", "hints",
-               "outcome", "inputs", "reader", "tokens", "format")
+CALC_LAYERS = ("__init__", "commands", "report", "params", "group", "run", "explain",
+               "worked", "render", "stream", "compute", "hints", "outcome", "inputs",
+               "reader", "tokens", "format")
 
 
 def _calc_imports(module: str) -> set[str]:

@@ -160,11 +160,12 @@ def root(
 
 #: The top-level commands, in the order help lists them; each is declared by the
 #: module of the same name in xentcli/cli/, through its ``register(app)``.
-COMMANDS = ("calc", "quiz", "bank", "stats", "plot", "learn")
+COMMANDS = ("calc", "eval", "quiz", "bank", "stats", "plot", "learn")
 
 # One line each for `xent --help` (the docstrings' first sentences get cut at 45 columns).
 SUMMARIES = {
     "calc": "Entropy, cross-entropy, KL, BCE, focal loss, softmax, gradients.",
+    "eval": "Accuracy, NLL, perplexity, Brier and calibration of predictions.",
     "quiz": "Practice interview questions on cross-entropy, graded on the spot.",
     "bank": "List and check the question banks of `xent quiz`.",
     "stats": "Your progress per topic, what is due for review, your streak.",

@@ -3,6 +3,7 @@
 Modules, each importing only those listed after it (no circle)::
 
     commands   the Typer declarations (light: no numpy)
+    report     xent eval's report (cli/eval.py declares the command)
     params     the arguments and options they share
     group      a click group/command that take negative numbers as arguments
     run        chooses the output and writes it (imported when a command runs)

@@ -35,7 +35,7 @@ from xentcli.errors import InputError
 if TYPE_CHECKING:
     from xentcli.cli.calc.compute import Read
 
-__all__ = ["CHUNK_VALUES", "ROW_ARGUMENTS", "compute_any"]
+__all__ = ["CHUNK_VALUES", "ROW_ARGUMENTS", "compute_any", "located"]
 
 #: Numbers per input in one block (8 bytes each): the core's work on a block
 #: takes a few times this, whatever the size of the file.
@@ -149,7 +149,7 @@ _ROW = re.compile(r"\brow (\d+)")
 _INDEX = re.compile(r"\bindex \[(\d+), ")
 
 
-def _located(message: str, first_row: int) -> str:
+def located(message: str, first_row: int) -> str:
     """A core message about a block, with its row numbers counted from the file's start."""
     if not first_row:
         return message
@@ -180,7 +180,7 @@ def _by_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str, An
                                      _reading(args, vectors))
         except InputError as exc:
             hint = logits_hint(measure, str(exc), args, inputs, first_row)
-            raise InputError(hint or _located(str(exc), first_row)) from None
+            raise InputError(hint or located(str(exc), first_row)) from None
         if "calibration" in options:  # ECE: the bins' sums add up
             bins = options.pop("calibration")
             calibration = bins if calibration is None else calibration + bins
