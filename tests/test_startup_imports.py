@@ -63,7 +63,7 @@ def test_human_view_loads_rich_not_pydantic() -> None:
 # The calculator's package: each module imports only those below it in this
 # order (at the top or inside a function), so there is no circle to untangle.
 CALC_LAYERS = ("__init__", "commands", "report", "params", "group", "run", "explain",
-               "worked", "render", "stream", "compute", "hints", "outcome", "inputs",
+               "worked", "steps", "render", "stream", "compute", "hints", "outcome", "inputs",
                "reader", "tokens", "format")
 
 

@@ -9,6 +9,7 @@ Modules, each importing only those listed after it (no circle)::
     run        chooses the output and writes it (imported when a command runs)
     explain    --explain, the worked solution from the core's per-class terms
     worked     --explain row by row (JS, perplexity, ECE, Brier, ...)
+    steps      the steps every worked solution shares (numbers, sums, softmax)
     render     the human view, --json and -q
     stream     reduced results of large files, block by block in flat memory
     compute    parses the vectors, calls the core, returns an Outcome
