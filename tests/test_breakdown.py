@@ -226,3 +226,45 @@ def test_grad_matches(rows: int, k: int, seed: int, reduction: str) -> None:
     expected = cross_entropy_grad(target, z, weights=np.arange(1, k + 1), reduction="none")
     _close(b.terms, expected)
     _close(b.value, cross_entropy_grad(target, z, weights=np.arange(1, k + 1), reduction=reduction))
+
+
+def test_rows_are_the_measures_own_numbers() -> None:
+    """The breakdown's rows are the kernel's per-row values, bit for bit (not a
+    second computation that agrees to rounding)."""
+    rng = np.random.default_rng(3)
+    p = rng.dirichlet(np.ones(4), size=5)
+    q = p * (1 + 1e-9 * rng.normal(size=p.shape))  # KL ~ 1e-18: a plain sum keeps no digit
+    q /= q.sum(axis=1, keepdims=True)
+    z = rng.normal(size=(5, 4)) * 3
+    labels = rng.integers(0, 4, size=5)
+    pairs = [
+        (kl_breakdown(p, q, reduction="none"), kl_divergence(p, q, reduction="none")),
+        (entropy_breakdown(p, reduction="none"), entropy(p, reduction="none")),
+        (
+            cross_entropy_breakdown(labels, z, from_logits=True, weights=[1, 2, 3, 4], reduction="none"),
+            cross_entropy(labels, z, from_logits=True, weights=[1, 2, 3, 4], reduction="none"),
+        ),
+        (
+            focal_breakdown(labels, z, from_logits=True, alpha=0.25, reduction="none"),
+            focal_loss(labels, z, from_logits=True, alpha=0.25, reduction="none"),
+        ),
+    ]
+    for b, rows in pairs:
+        assert b.rows.tolist() == rows.tolist(), b.measure
+    grad = grad_breakdown(labels, z)
+    assert grad.terms.tolist() == cross_entropy_grad(labels, z).tolist()
+
+
+def test_a_base_near_one_gives_inf_terms_not_nan_rows() -> None:
+    """Issue 17 D3: the breakdown of a base near 1 with huge weights warned and
+    gave a row sum of inf - inf."""
+    import warnings
+
+    base = 1.0000000000000002
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = grad_breakdown(0, [0.0, 0.0], weights=[1e300, 1], base=base)
+        assert g.terms.tolist() == [[-math.inf, math.inf]]
+        assert not np.isnan(g.rows).any()
+        b = bce_breakdown([1, 0], [0.5, 0.5], pos_weight=1e300, base=base, reduction="sum")
+        assert b.terms[0, 0] == math.inf and b.rows[0] == math.inf

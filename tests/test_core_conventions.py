@@ -28,6 +28,7 @@ from xentcli.core import (
     perplexity,
     sigmoid_focal_loss,
     softmax,
+    surprisal,
 )
 
 Q = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]
@@ -115,6 +116,8 @@ def test_a_single_logit_is_one_class() -> None:
 CASES: list[tuple[Callable[[], Any], str]] = [
     (lambda: cross_entropy(Q, Q, ignore_index=-100), "ignore index applies to class-index targets, not to distributions"),
     (lambda: cross_entropy([0, 1], Q, ignore_index=1.5), "ignore index must be a whole number; got 1.5"),
+    (lambda: cross_entropy([0, 1], Q, ignore_index="pad"), "ignore index must be a whole number; got 'pad'"),
+    (lambda: cross_entropy([0, 1], Q, ignore_index=math.inf), "ignore index must be a whole number; got inf"),
     (lambda: cross_entropy([0, 5], Q, ignore_index=-100), "TARGET class index 5 at index 1 is out of range for 3 classes (0 to 2)"),
     (lambda: cross_entropy([-100, -100], Q, ignore_index=-100), "the mean is undefined: every row's target is the ignore index"),
     (lambda: cross_entropy_grad([-1, -1], Q, ignore_index=-1, reduction="mean"), "the mean is undefined: every row's target is the ignore index"),
@@ -131,6 +134,7 @@ CASES: list[tuple[Callable[[], Any], str]] = [
     (lambda: js_divergence([0.5, 0.5], [1.0]), "P has 2 values but Q has 1"),
     (lambda: expected_calibration_error([0, 1], Q, bins=0), "bins must be a whole number from 1 to 10000; got 0"),
     (lambda: expected_calibration_error([0, 1], Q, bins=2.5), "bins must be a whole number from 1 to 10000; got 2.5"),
+    (lambda: expected_calibration_error([0, 1], Q, bins="ten"), "bins must be a whole number from 1 to 10000; got 'ten'"),
     (lambda: expected_calibration_error([0, 3], Q), "TARGET class index 3 at index 1 is out of range for 3 classes (0 to 2)"),
     (lambda: brier_score([0, 1], [[0.5, 0.6, 0.1], [0.1, 0.3, 0.6]]), "PRED row 0 sums to 1.2, not 1 (use --normalize to rescale it)"),
     (lambda: brier_score([0, 1], Q, normalize=True, from_logits=True), "--normalize applies to probabilities, not to logits"),
@@ -161,3 +165,62 @@ def test_huge_class_and_sample_weights_cancel_in_the_mean() -> None:
     assert cross_entropy([0, 0], [[0.05, 0.95]] * 2, weights=1e308, reduction="sum") == math.inf  # 6e308
     f32 = np.array(q, dtype=np.float32)
     assert math.isclose(cross_entropy([1, 1], f32, weights=1e308), math.log(2), rel_tol=1e-6)
+
+
+# ------------------------------------------- hostile input: overflowing sums and units
+
+OVERFLOWING_SUMS: list[tuple[Callable[[], Any], str]] = [
+    (lambda: entropy([1e308, 1e308]), "P sums to inf, not 1 (use --normalize to rescale it)"),
+    (lambda: entropy([[0.5, 0.5], [1e308, 1e308]]), "P row 1 sums to inf, not 1 (use --normalize to rescale it)"),
+    (lambda: cross_entropy([0, 1], [1e308, 1e308]), "PRED sums to inf, not 1 (use --normalize to rescale it)"),
+    (lambda: kl_divergence([0.5, 0.5], [1e308, 1e308]), "Q sums to inf, not 1 (use --normalize to rescale it)"),
+    (lambda: kl_divergence([1e308, 1e308], [0.5, 0.5]), "P sums to inf, not 1 (use --normalize to rescale it)"),
+    (lambda: focal_loss(0, [1e308, 1e308]), "PRED sums to inf, not 1 (use --normalize to rescale it)"),
+    (lambda: js_divergence([1e308, 1e308], [0.5, 0.5]), "P sums to inf, not 1 (use --normalize to rescale it)"),
+    (lambda: brier_score([0], [[1e308, 1e308]]), "PRED row 0 sums to inf, not 1 (use --normalize to rescale it)"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), OVERFLOWING_SUMS)
+def test_a_sum_that_overflows_is_named_not_an_internal_error(call: Callable[[], Any], message: str) -> None:
+    """Issue 17 D1: entropy([1e308, 1e308]) raised IndexError after numpy warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError) as err:
+            call()
+    assert str(err.value) == message
+
+
+def test_normalize_rescales_rows_whose_sum_overflows() -> None:
+    assert entropy([1e308, 1e308], normalize=True) == math.log(2)
+    assert cross_entropy([[0, 1]], [[1e308, 1e308]], normalize=True) == math.log(2)
+    assert kl_divergence([1e308, 3e307], [1, 0.3], normalize=True) == 0.0
+    assert brier_score([0], [[1e308, 1e308]], normalize=True) == 0.5
+
+
+def test_huge_weights_give_the_right_value_never_nan() -> None:
+    """Issue 17 D2: weights of 1e308 gave NaN (inf / inf) and 0.0 for 0.6931."""
+    two_rows = [[0.05, 0.95], [0.05, 0.95]]
+    assert math.isclose(cross_entropy([0, 0], two_rows, weights=1e308), -math.log(0.05), rel_tol=1e-15)
+    assert math.isclose(cross_entropy([1, 1], [[0.5, 0.5]] * 2, weights=1e308), math.log(2), rel_tol=1e-15)
+    # a sum beyond the largest float is inf, which is the right float
+    assert cross_entropy([0, 0], two_rows, weights=1e308, reduction="sum") == math.inf
+    grad = cross_entropy_grad([1, 1], [[0.0, 0.0]] * 2, weights=1e308, reduction="mean")
+    np.testing.assert_allclose(grad, [[0.25, -0.25]] * 2, rtol=1e-15)
+    assert not np.isnan(cross_entropy_grad([1, 1], [[0.0, 0.0]] * 2, weights=1e308)).any()
+    # four losses of 6.9e307: the sum overflows, the mean does not
+    mean = binary_cross_entropy(np.ones(4), np.full(4, 0.5), pos_weight=1e308)
+    assert math.isclose(mean, 1e308 * math.log(2), rel_tol=1e-15)
+
+
+def test_a_base_near_one_with_huge_weights_warns_nothing() -> None:
+    """Issue 17 D3: base 1 + 2^-52 with pos weight 1e300 leaked RuntimeWarnings."""
+    base = 1.0000000000000002
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert binary_cross_entropy(1, 0.5, base=base, pos_weight=1e300) == math.inf  # 3e315
+        assert binary_cross_entropy([1], [0.5], base=base, pos_weight=1e300, reduction="none")[0] == math.inf
+        assert cross_entropy(0, [0.5, 0.5], base=base, weights=[1e300, 1], reduction="none") == math.inf
+        assert math.isclose(cross_entropy(0, [0.5, 0.5], base=base, weights=[1e300, 1]), math.log(2) / math.log(base), rel_tol=1e-15)
+        assert cross_entropy_grad(0, [0.0, 0.0], base=base, weights=[1e300, 1]).tolist() == [-math.inf, math.inf]
+        assert math.isclose(surprisal(1e-300, base=base), 300 * math.log(10) / math.log(base), rel_tol=1e-14)

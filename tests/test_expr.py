@@ -319,3 +319,29 @@ def test_fuzz_well_formed_arithmetic(text: str) -> None:
         assert str(exc)
     else:
         assert math.isfinite(value)
+
+
+def test_new_core_measures_are_callable_from_formulas() -> None:
+    # Worked by hand: JS of disjoint distributions is 1 bit; a uniform guess over
+    # 4 classes has perplexity 4; Brier of [0.7, 0.2, 0.1] for class 0 is
+    # 0.09 + 0.04 + 0.01; torchvision's focal of p = 0.8, y = 1 is 0.2^2 * -ln 0.8;
+    # both rows in the (0.8, 0.8667] bin of 15, one right: |1 - 1.7| / 2.
+    names = {"q": [0.7, 0.2, 0.1]}
+    assert evaluate_formula("js_divergence([1, 0], [0, 1], base=2)", names) == pytest.approx(1.0)
+    assert evaluate_formula(
+        "js_divergence([1, 0], [0, 1], base=2, distance=True)", names
+    ) == pytest.approx(1.0)
+    u = "[0.25, 0.25, 0.25, 0.25]"
+    assert evaluate_formula(f"perplexity([0, 3], [{u}, {u}])", names) == pytest.approx(4.0)
+    assert evaluate_formula("brier_score(0, q)", names) == pytest.approx(0.14)
+    assert evaluate_formula("sigmoid_focal_loss(1, 0.8)", names) == pytest.approx(
+        0.04 * -math.log(0.8)
+    )
+    assert evaluate_formula(
+        "expected_calibration_error([0, 1], [[0.85, 0.15], [0.85, 0.15]])", names
+    ) == pytest.approx(0.35)
+    assert evaluate_formula(
+        "cross_entropy([2, -100], [q, q], ignore_index=-100)", names
+    ) == pytest.approx(-math.log(0.1))
+    with pytest.raises(ExpressionError, match=r"^js_divergence\(\): P has 2 values but Q has 3$"):
+        evaluate_formula("js_divergence([0.5, 0.5], q)", names)

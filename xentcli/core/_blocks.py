@@ -19,7 +19,9 @@ whole input to say which value is wrong.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +100,12 @@ def distribution_ok(t: FloatArray, tol: float, normalize: bool) -> bool:
     """
     sums = column_sums(t)
     if not (np.isfinite(sums).all() and t.min() >= 0):
-        return False
+        if not (normalize and t.min() >= 0 and t.max() < np.inf):
+            return False
+        # Finite entries whose sum overflows (1e308 + 1e308): scale each column by
+        # its largest entry first, then normalize as usual.
+        t /= np.maximum.reduce(t, axis=0)
+        sums = column_sums(t)
     if normalize:
         if not sums.all():
             return False
@@ -236,3 +243,50 @@ def scale_classes(log_x: FloatArray, w: FloatArray) -> None:
         log_x[off] = 0
     else:
         log_x *= w[:, None]  # unmasked: a masked ufunc is several times slower
+
+
+@dataclass
+class Trace:
+    """The working of one measure's call, written by its own blocks.
+
+    A breakdown (tables, ``--explain``) asks for it through :func:`tracing`;
+    every other call leaves it off and pays nothing. Arrays are (rows, classes)
+    in natural logs, in the order of the flattened batch.
+
+    Attributes:
+        terms: each class's (or element's) contribution to its row's value, the
+            very numbers the row sums (for the gradient: the gradient rows).
+        rows: each row's value before the reduction (and before sample weights).
+        log_prob: the log-probabilities the measure used (after softmax, clipping).
+        target: the target as used (one-hot for a class index, smoothed, normalized).
+        factor: the focal factor ``(1 - q)^gamma``.
+    """
+
+    terms: FloatArray | None = None
+    rows: FloatArray | None = None
+    log_prob: FloatArray | None = None
+    target: FloatArray | None = None
+    factor: FloatArray | None = None
+
+    def allocate(self, n: int, k: int, dtype: np.dtype[Any], *names: str) -> None:
+        for name in names:
+            setattr(self, name, np.zeros((n, k), dtype=dtype))
+
+
+_TRACE: ContextVar[Trace | None] = ContextVar("xent_trace", default=None)
+
+
+@contextmanager
+def tracing() -> Iterator[Trace]:
+    """Record the working of the measures called inside the ``with`` block."""
+    trace = Trace()
+    token = _TRACE.set(trace)
+    try:
+        yield trace
+    finally:
+        _TRACE.reset(token)
+
+
+def current_trace() -> Trace | None:
+    """The trace a breakdown asked for, read once per call (blocks may run in threads)."""
+    return _TRACE.get()

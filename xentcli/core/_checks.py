@@ -165,7 +165,8 @@ def check_probabilities(
     if arr.size == 0:
         return arr
     smallest = arr.min()
-    sums = arr.sum(axis=-1) if distribution else arr
+    with np.errstate(over="ignore"):  # 1e308 + 1e308 is inf: said below, not warned
+        sums = arr.sum(axis=-1) if distribution else arr
     # NaN and +-inf always reach the sums (or the minimum), so finite sums and a
     # non-negative minimum prove every entry is finite and >= 0.
     if not (np.isfinite(sums).all() and smallest >= 0):
@@ -173,8 +174,14 @@ def check_probabilities(
         if bad.any():
             value, where = _first(arr, bad)
             raise InputError(f"{name} has a non-finite value {_fmt(value)} at {where}")
-        value, where = _first(arr, arr < 0)
-        raise InputError(f"{name} has a negative {what} {_fmt(value)} at {where}")
+        if smallest < 0:
+            value, where = _first(arr, arr < 0)
+            raise InputError(f"{name} has a negative {what} {_fmt(value)} at {where}")
+        # Every entry is finite and >= 0, but a row's sum overflows.
+        if normalize:
+            scaled: FloatArray = arr / arr.max(axis=-1, keepdims=True)
+            normalized: FloatArray = scaled / scaled.sum(axis=-1, keepdims=True)
+            return normalized
     if not distribution:
         if arr.max() > 1:
             value, where = _first(arr, arr > 1)

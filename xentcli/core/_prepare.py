@@ -145,7 +145,11 @@ def parse_target(
 def check_ignore_index(ignore_index: Any) -> int | None:
     if ignore_index is None:
         return None
-    if isinstance(ignore_index, (bool, np.bool_)) or not float(ignore_index).is_integer():
+    try:
+        whole = not isinstance(ignore_index, (bool, np.bool_)) and float(ignore_index).is_integer()
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
         raise InputError(f"ignore index must be a whole number; got {ignore_index!r}")
     return int(ignore_index)
 
@@ -215,11 +219,9 @@ def reduce_rows(
         np.multiply(flat, row_scale, out=flat, where=row_scale != 0)
         flat[row_scale == 0] = 0
     if reduction == "none":
-        if ln_base != 1:
-            per_row /= ln_base
-        return finish(per_row)
+        return finish(in_base(per_row, ln_base))
     if reduction == "sum":
-        out = flat.sum()
+        out = sum_over(flat, 1.0)
     else:
         mass = weight_mass.reshape(-1) if weight_mass is not None else None
         if row_scale is not None:
@@ -227,13 +229,44 @@ def reduce_rows(
         if mass is None:
             if flat.size == 0:
                 raise InputError("the mean of 0 rows is undefined (use --reduction sum)")
-            out = flat.sum() / flat.size
+            out = sum_over(flat, flat.size)
         else:
             total = mass.sum()
             if total == 0:
                 raise InputError(_no_mass(ignored, sample_weights, weight_mass))
-            out = flat.sum() / total
-    return finish(np.asarray(out / ln_base), per_row.dtype)
+            out = sum_over(flat, total)
+    return finish(np.asarray(in_base(out, ln_base)), per_row.dtype)
+
+
+def sum_over(values: FloatArray, denominator: Any) -> Any:
+    """``sum(values) / denominator``, also where the sum alone overflows.
+
+    1e308 + 1e308 is inf, but their mean is 1e308: when the plain sum overflows
+    while every value is finite, the values are summed scaled by the largest
+    one. A result beyond the largest float is inf, quietly (it is the right
+    float, not an accident).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = values.sum()
+        if np.isinf(total) and values.size and np.isfinite(values).all():
+            top = np.abs(values).max()
+            return (values / top).sum() * (top / denominator)
+        return total / denominator if denominator != 1 else total
+
+
+def in_base(values: Any, ln_base: float) -> Any:
+    """Natural-log values divided by ``ln(base)``, in place for arrays.
+
+    A base near 1 has a tiny ``ln(base)``; a value beyond the largest float in
+    that unit is inf (the right float), without a warning.
+    """
+    if ln_base == 1:
+        return values
+    with np.errstate(over="ignore"):
+        if isinstance(values, np.ndarray) and values.ndim:
+            values /= ln_base
+            return values
+        return values / ln_base
 
 
 def mean_weights(

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from xentcli.core._blocks import rows_per_block, run_blocks
+from xentcli.core._blocks import current_trace, rows_per_block, run_blocks
 from xentcli.core._checks import (
     Base,
     FloatArray,
@@ -31,7 +31,7 @@ from xentcli.core._checks import (
     shape_mismatch,
     to_dtype,
 )
-from xentcli.core._prepare import finish, times_where
+from xentcli.core._prepare import finish, in_base, sum_over, times_where
 from xentcli.errors import InputError
 
 #: A block's loss: (predictions, labels, rows) -> element losses in nats, or None if invalid.
@@ -98,6 +98,9 @@ def _reduce_elements(
     keep = how == "none"
     step = rows_per_block(width)
     out: FloatArray = np.empty_like(x2) if keep else np.empty(-(-n // step), arr.dtype)
+    trace = current_trace()
+    if trace is not None:
+        trace.allocate(n, width, arr.dtype, "terms")
 
     def block(rows: slice) -> bool:
         x, y = x2[rows], y2[rows]
@@ -106,6 +109,8 @@ def _reduce_elements(
         loss = loss_of(x, y, rows)
         if loss is None:
             return False
+        if trace is not None:
+            trace.terms[rows] = loss  # type: ignore[index]
         if sw is not None:
             loss = times_where(sw[rows], loss)  # weight 0: the element leaves, even if inf
         if keep:
@@ -118,10 +123,8 @@ def _reduce_elements(
     if not ok:
         return None, False
     if keep:
-        if ln_base != 1:
-            out /= ln_base
-        return finish(out.reshape(arr.shape)), True
-    total = out.sum()
+        return finish(in_base(out, ln_base).reshape(arr.shape)), True
+    count: Any = 1.0
     if how == "mean":
         count = arr.size if sw is None else float(np.broadcast_to(sw, x2.shape).sum())
         if count == 0:
@@ -130,8 +133,13 @@ def _reduce_elements(
                 if sw is None
                 else "the weighted mean is undefined: the sample weights sum to 0"
             )
-        total = total / count
-    return finish(np.asarray(total / ln_base), arr.dtype), True
+    total = sum_over(out, count)
+    if how == "mean" and np.isinf(total):
+        # An infinite loss, or a block's sum that overflowed while the mean may be
+        # finite (four losses of 7e307): rare enough to afford an element-wise pass.
+        elements, _ = _reduce_elements(arr, labels, loss_of, "none", 1.0, sw)
+        total = sum_over(np.asarray(elements).reshape(-1), count)
+    return finish(np.asarray(in_base(total, ln_base)), arr.dtype), True
 
 
 def _neg_logs(

@@ -1,13 +1,16 @@
 """Per-class breakdowns of each measure: the numbers behind a worked solution.
 
-Each function first calls the measure itself, which validates the input (so
-errors read exactly the same) and gives the exact, stable result. It then
-recomputes the working in plain numpy on the validated input: the prepared
-target (class index to one-hot, label smoothing, normalization), the prepared
-prediction (softmax of logits, clipping), the weights, and every per-class term,
-all as (rows, classes) arrays in the requested unit. The terms of a row add up
-to that row's value, and the rows reduce to the measure's result; the tests hold
-them to it.
+A breakdown is a thin layer over the measures' own kernels. Each function
+calls the measure inside :func:`~xentcli.core._blocks.tracing`, so the same
+call validates the input (errors read exactly the same), gives the result, and
+has its blocks record their working: the per-class terms (the very numbers
+each row sums), each row's value, the log-probabilities and the target as
+used (one-hot, smoothed, normalized) and the focal factor. Nothing of that is
+computed twice. What is added here is for display only and derived from the
+input or from those records: the prediction as the user reads it (after
+softmax, normalization and clipping), the target before smoothing, BCE's
+positive and negative parts, KL's H(P) and H(P, Q), and the softmax's shifted
+exponentials. Values are converted to the requested unit at the end.
 
 These are meant for display (tables, ``--explain``) of a few rows, not for large
 batches: they keep several full-size arrays.
@@ -28,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from xentcli.core._blocks import Trace, tracing
 from xentcli.core._checks import Base, FloatArray, resolve_base
 from xentcli.core._prepare import safe_log, times_where
 from xentcli.core.binary import binary_cross_entropy
@@ -123,22 +127,17 @@ def _rows2(x: Any) -> FloatArray:
 
 def _prediction(
     pred: Any, *, from_logits: bool, eps: float | None, normalize: bool
-) -> tuple[FloatArray | None, FloatArray, FloatArray]:
-    """(logits or None, q, ln q) for a validated prediction, as (rows, classes)."""
+) -> tuple[FloatArray | None, FloatArray]:
+    """(logits or None, q) for a validated prediction, as (rows, classes): the
+    probabilities as the user reads them (softmax, normalization, clipping)."""
     if from_logits:
         z = _rows2(pred)
-        log_q = _rows2(log_softmax(z))
-        q = np.exp(log_q)
-        if eps is not None:
-            q = np.clip(q, eps, 1 - eps)
-            log_q = np.log(q)
-        return z, q, log_q
+        q = _rows2(softmax(z))
+        return z, q if eps is None else np.clip(q, eps, 1 - eps)
     q = _rows2(pred)
     if normalize:
         q = q / q.sum(axis=-1, keepdims=True)
-    if eps is not None:
-        q = np.clip(q, eps, 1 - eps)
-    return None, q, safe_log(q)
+    return None, q if eps is None else np.clip(q, eps, 1 - eps)
 
 
 def _is_indices(target: Any, pred_shape: tuple[int, ...]) -> bool:
@@ -158,6 +157,24 @@ def _reduce(rows: FloatArray, reduction: str, mass: FloatArray | None = None) ->
 # ----------------------------------------------------------------------- measures
 
 
+def _unit(values: FloatArray | None, ln_base: float) -> FloatArray:
+    """Natural-log values in the unit, as float64 (rows, classes); no -0.0."""
+    assert values is not None  # the measure recorded it
+    with np.errstate(over="ignore"):  # beyond the largest float in a base near 1: inf
+        converted: FloatArray = np.asarray(values, np.float64) / ln_base + 0.0
+    return converted
+
+
+def _f64(values: FloatArray | None) -> FloatArray | None:
+    return None if values is None else np.asarray(values, np.float64)
+
+
+def _recorded(trace: Trace, name: str) -> FloatArray:
+    values = getattr(trace, name)
+    assert values is not None, name  # the measure records it
+    return np.asarray(values, np.float64)
+
+
 def entropy_breakdown(
     p: Any, *, base: Base = "e", normalize: bool = False, reduction: str = "mean"
 ) -> Breakdown:
@@ -166,16 +183,12 @@ def entropy_breakdown(
     >>> entropy_breakdown([0.5, 0.5], base=2).terms.tolist()
     [[0.5, 0.5]]
     """
-    value = entropy(p, base=base, normalize=normalize, reduction=reduction)
+    with tracing() as trace:
+        value = entropy(p, base=base, normalize=normalize, reduction=reduction)
     ln_base, unit = resolve_base(base)
-    arr = np.asarray(p, dtype=np.float64)
-    pp = _rows2(arr)
-    if normalize:
-        pp = pp / pp.sum(axis=-1, keepdims=True)
-    terms = times_where(pp, -safe_log(pp)) / ln_base + 0.0  # + 0.0: no -0.0
     return Breakdown(
-        "entropy", unit, ln_base, value, terms, terms.sum(axis=-1),
-        target=pp, batch_shape=arr.shape[:-1],
+        "entropy", unit, ln_base, value, _unit(trace.terms, ln_base), _unit(trace.rows, ln_base),
+        target=_recorded(trace, "target"), batch_shape=np.shape(p)[:-1],
     )
 
 
@@ -197,42 +210,41 @@ def cross_entropy_breakdown(
     >>> b.target.tolist(), b.raw_target.tolist()
     ([[0.9, 0.1]], [[1.0, 0.0]])
     """
-    value = cross_entropy(
-        target, pred, base=base, from_logits=from_logits, weights=weights,
-        label_smoothing=label_smoothing, eps=eps, normalize=normalize, reduction=reduction,
-    )
+    with tracing() as trace:
+        value = cross_entropy(
+            target, pred, base=base, from_logits=from_logits, weights=weights,
+            label_smoothing=label_smoothing, eps=eps, normalize=normalize, reduction=reduction,
+        )
     ln_base, unit = resolve_base(base)
     shape = np.shape(pred)
-    z, q, log_q = _prediction(pred, from_logits=from_logits, eps=eps, normalize=normalize)
+    z, q = _prediction(pred, from_logits=from_logits, eps=eps, normalize=normalize)
     n, k = q.shape
-    y, raw, labels = _prepared_target(target, shape, n, k, label_smoothing, normalize)
+    y = _recorded(trace, "target")
+    raw, labels = _raw_target(target, shape, n, k, label_smoothing, normalize)
     w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), (k,))
-    wy = y if w is None else y * w
-    terms = times_where(wy, -log_q) / ln_base + 0.0
-    rows = terms.sum(axis=-1)
-    mass = None if w is None else wy.sum(axis=-1)
     return Breakdown(
-        "cross-entropy", unit, ln_base, value, terms, rows, target=y, raw_target=raw,
-        labels=labels, logits=z, prob=q, log_prob=log_q, weights=w, row_weight=mass,
-        batch_shape=shape[:-1],
+        "cross-entropy", unit, ln_base, value, _unit(trace.terms, ln_base),
+        _unit(trace.rows, ln_base), target=y, raw_target=raw, labels=labels, logits=z, prob=q,
+        log_prob=_recorded(trace, "log_prob"), weights=w,
+        row_weight=None if w is None else y @ w, batch_shape=shape[:-1],
     )
 
 
-def _prepared_target(
+def _raw_target(
     target: Any, pred_shape: tuple[int, ...], n: int, k: int, smoothing: float, normalize: bool
-) -> tuple[FloatArray, FloatArray | None, npt.NDArray[np.intp] | None]:
+) -> tuple[FloatArray | None, npt.NDArray[np.intp] | None]:
+    """The target before smoothing (None without smoothing), and the class indices."""
+    labels = None
     if _is_indices(target, pred_shape):
         labels = np.asarray(target).reshape(-1).astype(np.intp)
+    if not smoothing:
+        return None, labels
+    if labels is not None:
         y: FloatArray = np.zeros((n, k))
         y[np.arange(n), labels] = 1.0
-    else:
-        labels = None
-        y = _rows2(target)
-        if normalize:
-            y = y / y.sum(axis=-1, keepdims=True)
-    if not smoothing:
-        return y, None, labels
-    return (1 - smoothing) * y + smoothing / k, y, labels
+        return y, labels
+    y = _rows2(target)
+    return (y / y.sum(axis=-1, keepdims=True) if normalize else y), None
 
 
 def kl_breakdown(
@@ -253,24 +265,20 @@ def kl_breakdown(
     >>> [round(float(x), 6) for x in (b.rows[0], b.reference[1, 0] - b.reference[0, 0])]
     [0.207519, 0.207519]
     """
-    value = kl_divergence(
-        p, q, base=base, from_logits=from_logits, eps=eps, normalize=normalize,
-        reduction=reduction,
-    )
+    with tracing() as trace:
+        value = kl_divergence(
+            p, q, base=base, from_logits=from_logits, eps=eps, normalize=normalize,
+            reduction=reduction,
+        )
     ln_base, unit = resolve_base(base)
-    z, qq, log_q = _prediction(q, from_logits=from_logits, eps=eps, normalize=normalize)
-    pp = _rows2(p)
-    if normalize:
-        pp = pp / pp.sum(axis=-1, keepdims=True)
-    log_p = safe_log(pp)
-    diff = np.zeros_like(pp)
-    np.subtract(log_p, log_q, out=diff, where=pp != 0)
-    terms = times_where(pp, diff) / ln_base + 0.0
-    h_p = times_where(pp, -log_p).sum(axis=-1) / ln_base + 0.0
-    h_pq = times_where(pp, -log_q).sum(axis=-1) / ln_base + 0.0
+    z, qq = _prediction(q, from_logits=from_logits, eps=eps, normalize=normalize)
+    pp, log_q = _recorded(trace, "target"), _recorded(trace, "log_prob")
+    with np.errstate(over="ignore"):
+        h_p = times_where(pp, -safe_log(pp)).sum(axis=-1) / ln_base + 0.0
+        h_pq = times_where(pp, -log_q).sum(axis=-1) / ln_base + 0.0
     return Breakdown(
-        "kl", unit, ln_base, value, terms, terms.sum(axis=-1), target=pp, logits=z,
-        prob=qq, log_prob=log_q, reference=np.stack([h_p, h_pq]),
+        "kl", unit, ln_base, value, _unit(trace.terms, ln_base), _unit(trace.rows, ln_base),
+        target=pp, logits=z, prob=qq, log_prob=log_q, reference=np.stack([h_p, h_pq]),
         batch_shape=np.shape(q)[:-1],
     )
 
@@ -284,27 +292,32 @@ def bce_breakdown(
     pos_weight: Any = None,
     eps: float | None = None,
     reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Breakdown:
     """Element terms ``-[w y log p + (1 - y) log(1 - p)]`` of the binary cross-entropy.
 
-    ``terms`` holds each element's loss (rows of the last axis);
-    ``reference`` its positive and negative parts; ``rows`` the row sums.
+    ``terms`` holds each element's loss (rows of the last axis) as the measure
+    computed it; ``reference`` its positive and negative parts (for display);
+    ``rows`` the row sums; ``target`` the labels as used (smoothed).
 
     >>> b = bce_breakdown([1, 0], [0.8, 0.4], reduction="sum")
     >>> b.terms.round(6).tolist()
     [[0.223144, 0.510826]]
     """
-    value = binary_cross_entropy(
-        target, pred, base=base, from_logits=from_logits, pos_weight=pos_weight, eps=eps,
-        reduction=reduction,
-    )
+    with tracing() as trace:
+        value = binary_cross_entropy(
+            target, pred, base=base, from_logits=from_logits, pos_weight=pos_weight, eps=eps,
+            reduction=reduction, label_smoothing=label_smoothing,
+        )
     ln_base, unit = resolve_base(base)
     x = _rows2(pred)
     y = _rows2(target)
+    if label_smoothing:
+        y = y * (1 - label_smoothing) + label_smoothing / 2
     w = np.ones(x.shape[1]) if pos_weight is None else np.broadcast_to(
         np.asarray(pos_weight, np.float64), (x.shape[1],)
     )
-    with np.errstate(over="ignore", divide="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         p: FloatArray = 1 / (1 + np.exp(-x)) if from_logits else x
         if eps is not None:
             p = np.clip(p, eps, 1 - eps)
@@ -315,11 +328,13 @@ def bce_breakdown(
         else:
             neg_log_p = -safe_log(p)
             neg_log_1mp = -safe_log(1 - p) if eps is not None else -np.log1p(-p)
-    pos = times_where(y * w, neg_log_p) / ln_base + 0.0
-    neg = times_where(1 - y, neg_log_1mp) / ln_base + 0.0
-    terms = pos + neg
+        pos = times_where(y, times_where(np.broadcast_to(w, x.shape), neg_log_p))
+        pos = pos / ln_base + 0.0
+        neg = times_where(1 - y, neg_log_1mp) / ln_base + 0.0
+    terms = _unit(trace.terms, ln_base).reshape(x.shape)
+    rows = _unit(_recorded(trace, "terms").reshape(x.shape).sum(axis=-1), ln_base)
     return Breakdown(
-        "bce", unit, ln_base, value, terms, terms.sum(axis=-1), target=y,
+        "bce", unit, ln_base, value, terms, rows, target=y,
         logits=x if from_logits else None, prob=p, weights=np.asarray(w, np.float64),
         reference=np.stack([pos, neg]), batch_shape=np.shape(pred)[:-1],
     )
@@ -344,24 +359,21 @@ def focal_breakdown(
     >>> b.factor.round(2).tolist()
     [[0.81, 0.64, 0.09]]
     """
-    value = focal_loss(
-        target, pred, gamma=gamma, alpha=alpha, base=base, from_logits=from_logits,
-        label_smoothing=label_smoothing, eps=eps, normalize=normalize, reduction=reduction,
-    )
+    with tracing() as trace:
+        value = focal_loss(
+            target, pred, gamma=gamma, alpha=alpha, base=base, from_logits=from_logits,
+            label_smoothing=label_smoothing, eps=eps, normalize=normalize, reduction=reduction,
+        )
     ln_base, unit = resolve_base(base)
     shape = np.shape(pred)
-    z, q, log_q = _prediction(pred, from_logits=from_logits, eps=eps, normalize=normalize)
+    z, q = _prediction(pred, from_logits=from_logits, eps=eps, normalize=normalize)
     n, k = q.shape
-    y, raw, labels = _prepared_target(target, shape, n, k, label_smoothing, normalize)
+    raw, labels = _raw_target(target, shape, n, k, label_smoothing, normalize)
     a = None if alpha is None else np.broadcast_to(np.asarray(alpha, np.float64), (k,))
-    with np.errstate(divide="ignore"):
-        # (1 - q)^gamma from log q, exact as q -> 1 (see focal_loss).
-        factor = np.exp(gamma * np.log(-np.expm1(log_q))) if gamma else np.ones_like(q)
-    ay = y if a is None else y * a
-    terms = times_where(ay * factor, -log_q) / ln_base + 0.0
     return Breakdown(
-        "focal", unit, ln_base, value, terms, terms.sum(axis=-1), target=y, raw_target=raw,
-        labels=labels, logits=z, prob=q, log_prob=log_q, weights=a, factor=factor,
+        "focal", unit, ln_base, value, _unit(trace.terms, ln_base), _unit(trace.rows, ln_base),
+        target=_recorded(trace, "target"), raw_target=raw, labels=labels, logits=z, prob=q,
+        log_prob=_recorded(trace, "log_prob"), weights=a, factor=_recorded(trace, "factor"),
         batch_shape=shape[:-1],
     )
 
@@ -405,23 +417,26 @@ def grad_breakdown(
     >>> grad_breakdown(0, [0.0, 0.0]).terms.tolist()
     [[-0.5, 0.5]]
     """
-    value = cross_entropy_grad(
-        target, logits, base=base, weights=weights, label_smoothing=label_smoothing,
-        reduction=reduction,
-    )
+    with tracing() as trace:
+        value = cross_entropy_grad(
+            target, logits, base=base, weights=weights, label_smoothing=label_smoothing,
+            reduction=reduction,
+        )
     ln_base, unit = resolve_base(base)
     shape = np.shape(logits)
-    z, q, log_q = _prediction(logits, from_logits=True, eps=None, normalize=False)
-    n, k = q.shape
-    y, raw, labels = _prepared_target(target, shape, n, k, label_smoothing, False)
+    z = _rows2(logits)
+    log_q = _recorded(trace, "log_prob")
+    n, k = log_q.shape
+    raw, labels = _raw_target(target, shape, n, k, label_smoothing, False)
     w = None if weights is None else np.broadcast_to(np.asarray(weights, np.float64), (k,))
-    wy = y if w is None else y * w
-    mass = wy.sum(axis=-1)
-    terms = (mass[:, None] * q - wy) / ln_base
+    terms = _unit(trace.terms, ln_base)
+    y = _recorded(trace, "target")
+    # Summed in nats, then converted: in a base near 1, +-inf entries would give NaN.
+    rows = _unit(_recorded(trace, "terms").sum(axis=-1), ln_base)
     return Breakdown(
-        "grad", unit, ln_base, value, terms, terms.sum(axis=-1), target=y, raw_target=raw,
-        labels=labels, logits=z, prob=q, log_prob=log_q, weights=w, row_weight=mass,
-        batch_shape=shape[:-1],
+        "grad", unit, ln_base, value, terms, rows, target=y, raw_target=raw,
+        labels=labels, logits=z, prob=np.exp(log_q), log_prob=log_q, weights=w,
+        row_weight=(y @ w) if w is not None else y.sum(axis=-1), batch_shape=shape[:-1],
     )
 
 

@@ -32,7 +32,11 @@ from xentcli.errors import InputError
 
 
 def _check_bins(bins: Any) -> int:
-    if isinstance(bins, bool) or not float(bins).is_integer() or not 1 <= int(bins) <= 10_000:
+    try:
+        ok = not isinstance(bins, bool) and float(bins).is_integer() and 1 <= int(bins) <= 10_000
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
         raise InputError(f"bins must be a whole number from 1 to 10000; got {bins!r}")
     return int(bins)
 

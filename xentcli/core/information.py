@@ -15,7 +15,9 @@ import numpy as np
 
 from xentcli.core._blocks import (
     Prediction,
+    Trace,
     column_sums,
+    current_trace,
     distribution_ok,
     log_probs,
     neg_log_prob_at,
@@ -37,12 +39,13 @@ from xentcli.core._checks import (
     resolve_base,
     shape_mismatch,
 )
-from xentcli.core._divergence import js_columns, kl_columns
+from xentcli.core._divergence import js_columns, kl_columns, kl_terms
 from xentcli.core._prepare import (
     check_sample_weights,
     class_weights,
     diagnose_prediction,
     finish,
+    in_base,
     parse_target,
     reduce_rows,
     refuse_normalized_logits,
@@ -72,7 +75,7 @@ def surprisal(p: Any, *, base: Base = "e") -> Any:
     """
     ln_base, _ = resolve_base(base)
     arr = check_probabilities(as_float_array(p, "P", vector=False), "P", distribution=False)
-    return finish((0.0 - safe_log(arr)) / ln_base)  # 0.0 - x: no -0.0 for p = 1
+    return finish(in_base(0.0 - safe_log(arr), ln_base))  # 0.0 - x: no -0.0 for p = 1
 
 
 def entropy(
@@ -105,17 +108,31 @@ def entropy(
     p2 = arr.reshape(-1, k)
     per_row = np.empty(p2.shape[0], dtype=arr.dtype)
     tol = sum_tolerance(k, arr.dtype)
+    trace = current_trace()
+    if trace is not None:
+        trace.allocate(p2.shape[0], k, arr.dtype, "terms", "target")
 
     def block(rows: slice) -> bool:
         t = transposed(p2, rows)
         if not distribution_ok(t, tol, normalize):
             return False
-        per_row[rows] = 0.0 - xlogx(t, np.empty_like(t))  # no -0.0 for a certain outcome
+        work = np.empty_like(t)
+        per_row[rows] = 0.0 - xlogx(t, work)  # no -0.0 for a certain outcome
+        if trace is not None:
+            _record(trace, rows, terms=0.0 - work, target=t)
         return True
 
     if not run_blocks(block, p2.shape[0], k):
         check_probabilities(arr, "P", distribution=True, normalize=normalize)
+    if trace is not None:
+        trace.rows = per_row.copy()
     return reduce_rows(per_row.reshape(arr.shape[:-1]), how, ln_base)
+
+
+def _record(trace: Trace, rows: slice, **blocks: FloatArray) -> None:
+    """Copy transposed (K, C) blocks into the trace's (N, K) arrays."""
+    for name, block in blocks.items():
+        getattr(trace, name)[rows] = block.T
 
 
 def cross_entropy(
@@ -193,20 +210,24 @@ def cross_entropy(
     k = arr.shape[-1]
     lead = arr.shape[:-1]
     tgt = parse_target(target, arr.shape, ignore_index=ignore_index)
+    trace = current_trace()
     # A weighted mean does not change when the weights are scaled: scaled, 1e308 cannot
-    # overflow the products and sums into inf / inf.
-    w = class_weights(weights, k, arr.dtype, scale=how == "mean")
+    # overflow the products and sums into inf / inf. (A breakdown shows the terms with
+    # the weights as given.)
+    w = class_weights(weights, k, arr.dtype, scale=how == "mean" and trace is None)
     rows_w = check_sample_weights(sample_weights, lead, arr.dtype, scale=how == "mean")
     q2 = arr.reshape(-1, k)
     per_row = np.empty(q2.shape[0], dtype=arr.dtype)
     mass = None if w is None else np.empty_like(per_row)
     tol = sum_tolerance(k, arr.dtype)
     how_pred = Prediction(from_logits, clip, normalize, tol)
+    if trace is not None:
+        trace.allocate(q2.shape[0], k, arr.dtype, "terms", "log_prob", "target")
 
     def block(rows: slice) -> bool:
         t = transposed(q2, rows)
         work = np.empty_like(t)
-        if tgt.labels is not None and not smoothing:
+        if tgt.labels is not None and not smoothing and trace is None:
             # Class indices: only the true class's log-probability is needed.
             nll = neg_log_prob_at(t, work, tgt.labels[rows], how_pred)
             if nll is None:
@@ -221,15 +242,21 @@ def cross_entropy(
         y = tgt.block(rows, arr.dtype, smoothing, tol, normalize)
         if y is None:
             return False
+        if trace is not None:
+            _record(trace, rows, log_prob=t, target=y)
         if w is not None and mass is not None:
             mass[rows] = column_sums(np.multiply(y, w[:, None], out=work))
             scale_classes(t, w)
         per_row[rows] = 0.0 - plogx(y, t, work)
+        if trace is not None:
+            _record(trace, rows, terms=0.0 - work)
         return True
 
     if not run_blocks(block, q2.shape[0], k):
         diagnose_prediction(arr, "PRED", from_logits=from_logits, normalize=normalize)
         tgt.diagnose(normalize)
+    if trace is not None:
+        trace.rows = per_row.copy()
     return reduce_rows(
         per_row.reshape(lead), how, ln_base, None if mass is None else mass.reshape(lead),
         rows_w, tgt.ignored,
@@ -256,7 +283,9 @@ def kl_divergence(
     A tiny divergence (Q close to P) keeps full relative precision: such rows
     are recomputed as ``sum_i [p_i log(p_i/q_i) - p_i + q_i] + sum_i (p_i - q_i)``
     with ``log(p/q) = 2 atanh((p - q)/(p + q))``, so that neither the logs nor
-    the terms cancel (scipy's ``rel_entr`` sums terms that do).
+    the terms cancel (scipy's ``rel_entr`` sums terms that do). From logits, Q
+    is only as exact as its log-softmax (about 1e-16 absolute per log), which
+    bounds a tiny divergence's relative accuracy to about 1e-16 / |p - q|.
 
     Args:
         p: the true distributions, shape (..., K).
@@ -299,6 +328,9 @@ def kl_divergence(
     # Below this the plain sum may have lost digits (its error is about
     # eps * (H(p) + H(p, q)), and H(p) <= ln K): such rows are recomputed.
     tiny = 0.02 * max(1.0, math.log(k))
+    trace = current_trace()
+    if trace is not None:
+        trace.allocate(q2.shape[0], k, q_arr.dtype, "terms", "log_prob", "target")
 
     def block(rows: slice) -> bool:
         log_q = transposed(q2, rows)
@@ -313,8 +345,15 @@ def kl_divergence(
         kl = plogx(pt, log_p, work)
         close = kl < tiny
         if close.any():
-            kl[close] = _kl_close(pt[:, close], log_q[:, close], q2[rows][close], how_pred)
+            p64, q64, log_q64 = _close_inputs(
+                pt[:, close], log_q[:, close], q2[rows][close], how_pred
+            )
+            kl[close] = kl_columns(p64, q64, log_q64)
+            if trace is not None:
+                work[:, close] = kl_terms(p64, q64, log_q64)
         per_row[rows] = kl
+        if trace is not None:
+            _record(trace, rows, terms=work, log_prob=log_q, target=pt)
         return True
 
     if not run_blocks(block, q2.shape[0], k):
@@ -322,11 +361,15 @@ def kl_divergence(
         check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
     # Gibbs' inequality: KL >= 0. A tiny negative sum is rounding (p ~ q), not signal.
     np.maximum(per_row, 0, out=per_row)
+    if trace is not None:
+        trace.rows = per_row.copy()
     return reduce_rows(per_row.reshape(q_arr.shape[:-1]), how, ln_base, None, rows_w)
 
 
-def _kl_close(p: FloatArray, log_q: FloatArray, q_rows: FloatArray, how: Prediction) -> Any:
-    """KL of columns whose plain sum is small, without cancellation, in float64.
+def _close_inputs(
+    p: FloatArray, log_q: FloatArray, q_rows: FloatArray, how: Prediction
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(p, q, log q) in float64 for the columns whose plain KL sum is small.
 
     ``q_rows`` are the raw prediction rows (N, K): probabilities are re-read from
     them (the block holds only their logs, and ``exp(log q)`` would not give q back
@@ -343,7 +386,7 @@ def _kl_close(p: FloatArray, log_q: FloatArray, q_rows: FloatArray, how: Predict
         if how.eps is not None:
             q64 = np.clip(q64, how.eps, 1 - how.eps)
         log_q64 = np.log(q64)
-    return kl_columns(p64, q64, log_q64)
+    return p64, q64, log_q64
 
 
 def js_divergence(
@@ -407,7 +450,7 @@ def js_divergence(
         check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
         check_probabilities(q_arr, "Q", distribution=True, normalize=normalize)
     if distance:
-        per_row /= ln_base
+        in_base(per_row, ln_base)
         np.sqrt(per_row, out=per_row)
         ln_base = 1.0
     return reduce_rows(per_row.reshape(q_arr.shape[:-1]), how, ln_base, None, rows_w)

@@ -9,6 +9,7 @@ import numpy as np
 from xentcli.core._blocks import (
     Prediction,
     column_sums,
+    current_trace,
     log_probs,
     plogx,
     run_blocks,
@@ -31,6 +32,7 @@ from xentcli.core._prepare import (
     class_weights,
     diagnose_prediction,
     finish,
+    in_base,
     parse_target,
     reduce_rows,
     refuse_normalized_logits,
@@ -106,6 +108,11 @@ def focal_loss(
     per_row = np.empty(q2.shape[0], dtype=arr.dtype)
     tol = sum_tolerance(k, arr.dtype)
     how_pred = Prediction(from_logits, clip, normalize, tol)
+    trace = current_trace()
+    if trace is not None:
+        trace.allocate(q2.shape[0], k, arr.dtype, "terms", "log_prob", "target", "factor")
+        assert trace.factor is not None
+        trace.factor[:] = 1  # gamma = 0: no factor
 
     def block(rows: slice) -> bool:
         log_q = transposed(q2, rows)
@@ -115,6 +122,9 @@ def focal_loss(
         y = tgt.block(rows, arr.dtype, smoothing, tol, normalize)
         if y is None:
             return False
+        if trace is not None:
+            trace.log_prob[rows] = log_q.T  # type: ignore[index]
+            trace.target[rows] = y.T  # type: ignore[index]
         if g:
             # (1 - q)^gamma = exp(gamma * log(1 - q)), log(1 - q) = log(-expm1(log q)):
             # exact as q -> 1, where it is -inf and the factor 0 (log q is 0 there
@@ -124,15 +134,21 @@ def focal_loss(
             np.log(work, out=work)
             work *= g
             np.exp(work, out=work)
+            if trace is not None:
+                trace.factor[rows] = work.T  # type: ignore[index]
             log_q *= work
         if a is not None:
             scale_classes(log_q, a)  # y * (alpha * log q): no underflow of y * alpha
         per_row[rows] = 0.0 - plogx(y, log_q, work)
+        if trace is not None:
+            trace.terms[rows] = (0.0 - work).T  # type: ignore[index]
         return True
 
     if not run_blocks(block, q2.shape[0], k):
         diagnose_prediction(arr, "PRED", from_logits=from_logits, normalize=normalize)
         tgt.diagnose(normalize)
+    if trace is not None:
+        trace.rows = per_row.copy()
     return reduce_rows(
         per_row.reshape(arr.shape[:-1]), how, ln_base, None, rows_w, tgt.ignored
     )
@@ -180,11 +196,14 @@ def cross_entropy_grad(
     z = as_float_array(logits, "Z")
     k = z.shape[-1]
     tgt = parse_target(target, z.shape, pred_name="Z", ignore_index=ignore_index)
-    w = class_weights(weights, k, z.dtype, scale=how == "mean")  # see cross_entropy
+    trace = current_trace()
+    w = class_weights(weights, k, z.dtype, scale=how == "mean" and trace is None)  # see ce
     z2 = z.reshape(-1, k)
     grad = np.empty_like(z2)
     mass = np.empty(z2.shape[0], dtype=z.dtype)
     tol = sum_tolerance(k, z.dtype)
+    if trace is not None:
+        trace.allocate(z2.shape[0], k, z.dtype, "log_prob", "target")
 
     def block(rows: slice) -> bool:
         t = transposed(z2, rows)
@@ -194,6 +213,9 @@ def cross_entropy_grad(
         y = tgt.block(rows, z.dtype, smoothing, tol, False)
         if y is None:
             return False
+        if trace is not None:
+            trace.log_prob[rows] = t.T  # type: ignore[index]
+            trace.target[rows] = y.T  # type: ignore[index]
         if w is not None:
             y *= w[:, None]
         mass[rows] = column_sums(y)
@@ -210,7 +232,9 @@ def cross_entropy_grad(
     if tgt.ignored is not None:
         grad[tgt.ignored] = 0
         mass[tgt.ignored] = 0
-    grad /= ln_base
+    if trace is not None:
+        trace.terms, trace.rows = grad.copy(), mass.copy()  # rows: each row's target weight
+    in_base(grad, ln_base)
     if how == "mean":
         total = mass.sum() if w is not None else mass.size - _count(tgt.ignored)
         if total == 0:

@@ -283,6 +283,11 @@ _CORE_FUNCTIONS = (
     "log_softmax",
     "logsumexp",
     "cross_entropy_grad",
+    "js_divergence",
+    "perplexity",
+    "brier_score",
+    "expected_calibration_error",
+    "sigmoid_focal_loss",
 )
 
 
