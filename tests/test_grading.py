@@ -266,7 +266,11 @@ def test_report_json_and_topics() -> None:
     data = json.loads(json.dumps(report.to_json(), allow_nan=False))
     assert data["score"] == 2 and data["total"] == 3
     first = data["questions"][0]
-    assert set(first) == {"id", "topic", "kind", "prompt", "given", "expected", "correct"}
+    assert set(first) == {"id", "topic", "kind", "prompt", "given", "expected", "correct",
+                          "level", "seed", "params", "skipped", "diagnosis", "hints", "seconds",
+                          "expected_text", "unit", "tolerance", "mistakes"}
+    assert set(data["questions"][1]) == set(first) - {"expected_text", "unit", "tolerance",
+                                                       "mistakes"}
     assert first["expected"] == dog.expected and isinstance(first["expected"], float)
     assert [row.topic for row in report.by_topic()] == ["basics", "units"]
     assert [(r.asked, r.correct, r.skipped) for r in report.by_topic()] == [(2, 1, 0),

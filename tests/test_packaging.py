@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -66,3 +67,46 @@ def test_version_has_one_source() -> None:
     text = (ROOT / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in text
     assert xentcli.__version__.count(".") == 2
+
+
+
+def _requirement_floors(requirements: list[str]) -> dict[str, str]:
+    floors = {}
+    for req in requirements:
+        name, _, version = req.split(";")[0].partition(">=")
+        floors[name.strip().lower()] = version.strip()
+    return floors
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """0.29 and 0.29.0 name the same release."""
+    parts = [int(p) for p in version.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def test_ci_installs_exactly_the_floors_pyproject_promises() -> None:
+    declared = re.search(r"^dependencies = \[(.*?)\]", (ROOT / "pyproject.toml").read_text(),
+                         re.S | re.M)
+    assert declared is not None
+    requirements = re.findall(r'"([^"]+)"', declared.group(1))
+    floors = _requirement_floors(requirements)
+    pinned = {}
+    for line in (ROOT / ".ci" / "floors.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pinned[name.strip().lower()] = version.strip()
+    for name, version in floors.items():
+        assert name in pinned, f"{name} has a floor in pyproject.toml but none in .ci/floors.txt"
+        assert _release(pinned[name]) == _release(version), name
+
+
+def test_wheel_metadata_names_licence_and_pythons(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    text = archive.read(metadata).decode()
+    assert "License-Expression: MIT" in text
+    for minor in ("3.10", "3.11", "3.12", "3.13"):
+        assert f"Classifier: Programming Language :: Python :: {minor}" in text
+    assert any(n.endswith("licenses/LICENSE") for n in archive.namelist())

@@ -188,13 +188,13 @@ def test_compare_infinite_cross_entropy_is_a_note_not_an_error() -> None:
          "Invalid value for '--height': this plot has 2 panels and needs at least 16 rows. "
          "See 'xent plot logloss --help'."),
         (["smoothing", "--classes", "1"],
-         "Invalid value for '--classes' / '-k': Input should be greater than or equal to 2. "
+         "Invalid value for '--classes' / '-k': must be between 2 and 20, not 1. "
          "See 'xent plot smoothing --help'."),
         (["smoothing", "--epsilon", "1"],
-         "Invalid value for '--epsilon' / '-e': Input should be less than or equal to 0.99. "
+         "Invalid value for '--epsilon' / '-e': must be between 0.0 and 0.99, not 1.0. "
          "See 'xent plot smoothing --help'."),
         (["focal", "--width", "10"],
-         "Invalid value for '--width' / '-W': Input should be greater than or equal to 30. "
+         "Invalid value for '--width' / '-W': must be between 30 and 400, not 10. "
          "See 'xent plot focal --help'."),
     ],
 )

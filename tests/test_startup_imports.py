@@ -30,7 +30,7 @@ sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in heavy if m in sys.m
 def _loaded(*args: str) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(HEAVY)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
     )
     marker = done.stderr.rsplit("\nLOADED ", 1)
     assert len(marker) == 2, done.stderr
@@ -102,3 +102,14 @@ def test_calc_modules_are_all_listed() -> None:
 def test_calc_modules_import_one_way(module: str) -> None:
     below = set(CALC_LAYERS[CALC_LAYERS.index(module) + 1 :])
     assert _calc_imports(module) <= below
+
+
+@pytest.mark.parametrize("args", [
+    ("learn", "entropy"), ("learn",), ("stats",), ("bank", "list"), ("bank", "check"),
+    ("plot", "entropy"), ("quiz", "-n", "1", "--no-save", "-t", "entropy", "--seed", "1"),
+    ("eval", "0;1", "0.5,0.5;0.2,0.8"),
+])
+def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
+    # Typer would import pydantic to coerce these commands' options; it costs more
+    # start-up time than numpy (xentcli/cli/coercion.py gives them a plain converter).
+    assert "pydantic" not in _loaded(*args)

@@ -217,7 +217,7 @@ def test_export_csv_has_the_full_history(tmp_path: Path) -> None:
     assert len(rows) == 6
     assert list(rows[0]) == ["id", "session_id", "answered_at", "question_id", "topic", "kind",
                              "seed", "params", "given", "expected", "correct", "skipped",
-                             "seconds"]
+                             "seconds", "hints", "diagnosis"]
     assert rows[0]["question_id"] == "ent-1"
     assert (rows[0]["correct"], rows[0]["skipped"], rows[0]["given"]) == ("true", "false", "1")
     assert json.loads(rows[0]["params"]) == {"p": [0.5, 0.5]}

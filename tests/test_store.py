@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -18,6 +19,7 @@ import pytest
 from xentcli.errors import StoreError
 from xentcli.quiz.records import AnswerRecord, NullRecorder
 from xentcli.quiz.store import (
+    HINTS_SCHEMA,
     MIGRATIONS,
     SCHEMA_VERSION,
     SaveStatus,
@@ -79,20 +81,24 @@ def test_every_field_is_saved_as_given(xent_home_path: Path) -> None:
     assert progress.path == xent_home_path / "progress.db"
     assert progress.warning is None
     recorder = progress.recorder()
-    recorder.record(_answer(1))
+    recorder.record(dataclasses.replace(_answer(1), hints=2, diagnosis="That is H(q, p)."))
     recorder.record(_answer(4))
     with open_store() as store:  # type: ignore[union-attr]
         rows = list(store.history())
+        reviews = store.reviews()
     assert rows == [
         {"id": 1, "session_id": 1, "answered_at": "2024-05-01T09:01:00.000000+00:00",
          "question_id": "q1", "topic": "surprisal", "kind": "choice", "seed": 1001,
          "params": {"k": 1, "q": [0.25, 0.75], "name": "dog"}, "given": "-ln(1)",
-         "expected": "0.356675", "correct": False, "skipped": False, "seconds": 0.1},
+         "expected": "0.356675", "correct": False, "skipped": False, "seconds": 0.1,
+         "hints": 2, "diagnosis": "That is H(q, p)."},
         {"id": 2, "session_id": 1, "answered_at": "2024-05-01T09:04:00.000000+00:00",
          "question_id": "q4", "topic": "surprisal", "kind": "choice", "seed": 1004,
          "params": {"k": 4, "q": [0.25, 0.75], "name": "dog"}, "given": None,
-         "expected": "0.356675", "correct": True, "skipped": True, "seconds": 0.4},
+         "expected": "0.356675", "correct": True, "skipped": True, "seconds": 0.4,
+         "hints": 0, "diagnosis": None},
     ]
+    assert [r.hinted for r in reviews] == [True, False]
 
 
 def test_times_are_stored_in_utc_whatever_zone_they_come_in() -> None:
@@ -152,7 +158,7 @@ def test_the_file_is_in_wal_mode_at_the_current_version(xent_home_path: Path) ->
     conn = sqlite3.connect(xent_home_path / "progress.db")
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         conn.close()
 
@@ -184,11 +190,45 @@ def _make_v1(path: Path, rows: int) -> list[tuple[object, ...]]:
         conn.close()
 
 
+def test_migration_from_v3_keeps_every_row_with_no_hint_and_no_diagnosis(
+    xent_home_path: Path,
+) -> None:
+    path = xent_home_path / "progress.db"
+    _make_v1(path, 0)
+    conn = sqlite3.connect(path)
+    try:
+        for step in MIGRATIONS[1:HINTS_SCHEMA - 1]:
+            for statement in step:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {HINTS_SCHEMA - 1}")
+        conn.executemany(
+            "INSERT INTO answers (question_id, topic, kind, seed, params, given, expected, "
+            "correct, skipped, seconds, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(f"q{i}", "kl", "numeric", i, "{}", "1", "1.5", 1, 0, 1.0,
+              (T0 + timedelta(hours=i)).isoformat(timespec="microseconds")) for i in range(30)],
+        )
+        conn.commit()
+        before = conn.execute("SELECT * FROM answers ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    with open_store() as store:  # type: ignore[union-attr]
+        assert store.version == SCHEMA_VERSION >= HINTS_SCHEMA
+        rows = list(store.history())
+        assert not any(r.hinted for r in store.reviews())
+    assert [(r["hints"], r["diagnosis"]) for r in rows] == [(0, None)] * 30
+    conn = sqlite3.connect(path)
+    try:
+        after = conn.execute("SELECT * FROM answers ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert [row[:-2] for row in after] == before
+
+
 def test_migration_from_v1_keeps_every_row(xent_home_path: Path) -> None:
     path = xent_home_path / "progress.db"
     before = _make_v1(path, 120)
     with open_store() as store:  # type: ignore[union-attr]
-        assert store.version == 2
+        assert store.version == SCHEMA_VERSION
         assert store.count() == 120
         assert store.session_count() == 0
         assert len(store.reviews()) == 120
@@ -207,7 +247,7 @@ def test_migration_from_v1_keeps_every_row(xent_home_path: Path) -> None:
     assert after == before
     assert sessions == [(None,)]
     assert "answers_by_question" in indexes
-    assert version == 2
+    assert version == SCHEMA_VERSION
     # New answers go on after the old ones, in a session of their own.
     open_progress().recorder().record(_answer(1))
     with open_store() as store:  # type: ignore[union-attr]
@@ -322,7 +362,7 @@ def test_a_truncated_database_is_refused_and_untouched(xent_home_path: Path) -> 
     with conn:
         conn.executemany("INSERT INTO answers SELECT NULL, question_id, topic, kind, seed, "
                          "params, given, expected, correct, skipped, seconds, answered_at, "
-                         "session_id FROM answers WHERE id = 1", [()] * 300)
+                         "session_id, hints, diagnosis FROM answers WHERE id = 1", [()] * 300)
     conn.close()
     whole = path.read_bytes()
     assert len(whole) > 4 * 4096
@@ -344,8 +384,9 @@ def test_a_file_from_a_newer_xent_is_refused_and_untouched(xent_home_path: Path)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     before = _snapshot(xent_home_path)
-    with pytest.raises(StoreError, match=r"was written by a newer xent \(schema 99, this one "
-                                         r"reads up to 2\); it was left untouched"):
+    with pytest.raises(StoreError, match=rf"was written by a newer xent \(schema 99, this one "
+                                         rf"reads up to {SCHEMA_VERSION}\); it was left "
+                                         r"untouched"):
         open_progress()
     assert _snapshot(xent_home_path) == before
 

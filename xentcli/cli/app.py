@@ -47,6 +47,18 @@ class XentGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         return load_command(cmd_name) if cmd_name in COMMANDS else None
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # Typer suggests from the commands it has built; these are built on demand,
+        # so the suggestion comes from the names instead (`xent cacl` -> calc).
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name.lower(), COMMANDS, n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            ctx.fail(f"No such command '{name}'.{hint}")
+        return super().resolve_command(ctx, args)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # Typer would import pydantic (slower than numpy) to coerce these options.
         from xentcli.cli.coercion import use_plain_coercion
@@ -83,10 +95,17 @@ class XentGroup(TyperGroup):
             status = ExitStatus.INTERRUPTED
         except typer.TyperException as exc:  # click's usage errors
             status = _usage_error(exc)
-        except BrokenPipeError:
-            # `xent ... | head`: the reader left; say nothing more.
-            _silence_stdout()
+        except MemoryError:
+            sys.stderr.write(
+                "Error: not enough memory for this input; try a smaller file or a "
+                "machine with more memory.\n"
+            )
             status = ExitStatus.ERROR
+        except BrokenPipeError:
+            # `xent ... | head`: the reader took what it wanted and left; that is
+            # not a failure, and there is nothing more to say.
+            _silence_stdout()
+            status = ExitStatus.OK
         except Exception as exc:  # a bug: one line for the user, the trace on request
             if os.environ.get("XENT_DEBUG"):
                 raise
@@ -188,7 +207,25 @@ def load_command(name: str) -> Any:
     module.register(holder)
     command = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
     command.short_help = SUMMARIES[name]
+    _plain_coercion_everywhere(command)
     return command
+
+
+def _plain_coercion_everywhere(command: Any) -> None:
+    """The pydantic-free converter for the parameters of ``command`` and its
+    subcommands (see :mod:`xentcli.cli.coercion`): pydantic alone would cost
+    more start-up time than a quiz needs to show its first question."""
+    from typer.core import TyperGroup
+
+    from xentcli.cli.coercion import use_plain_coercion
+
+    ctx = typer.Context(command)
+    use_plain_coercion(command, ctx)
+    # A group that builds its commands on demand (calc) converts each one as it
+    # builds it; walking its mapping here would build them all.
+    if isinstance(command, TyperGroup) and type(command.commands) is dict:
+        for sub in command.commands.values():
+            _plain_coercion_everywhere(sub)
 
 
 def _no_op() -> None:

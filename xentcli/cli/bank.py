@@ -27,6 +27,11 @@ def list_banks(
             help="List this bank file or folder instead of the shipped ones (repeat for more).",
         ),
     ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print every topic and question (id, kind, level, "
+                                    "mistakes) as JSON."),
+    ] = False,
 ) -> None:
     """Show each topic with its number of numeric, choice and open questions."""
     from rich import box
@@ -37,6 +42,18 @@ def list_banks(
     from xentcli.quiz.bank import KINDS, load_banks
 
     loaded = load_banks(bank or None)
+    if json_output:
+        import json
+
+        listing = {"topics": [
+            {"id": topic.id, "title": topic.title, "questions": [
+                {"id": q.id, "kind": q.kind, "level": q.level, "mistakes": len(q.mistakes)}
+                for q in topic.questions
+            ]}
+            for topic in loaded.topics.values()
+        ]}
+        sys.stdout.write(json.dumps(listing, ensure_ascii=False) + "\n")
+        return
     table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, show_footer=True)
     totals = dict.fromkeys(KINDS, 0)
     rows = []

@@ -26,7 +26,56 @@ def _make(stderr: bool) -> Console:
                       color_system=None if plain else "auto")
     if console.width > MAX_WIDTH:
         console.width = MAX_WIDTH
+    # Rich exits with status 1 when the reader of a pipe leaves (`xent quiz | head`);
+    # the root command treats that as the normal end it is (status 0, no message).
+    console.on_broken_pipe = _reader_left  # type: ignore[method-assign]
     return console
+
+
+def _reader_left() -> None:
+    raise BrokenPipeError
+
+
+def page(text: str) -> None:
+    """Write ``text`` to stdout; at a terminal, through a pager when it is taller
+    than the screen, so the top of a long card is not scrolled away.
+
+    The pager is ``$PAGER`` (``less`` when unset, with ``LESS=-FRX`` unless set:
+    keep colours, leave the text on screen, quit at once if it fits). Piped or
+    redirected output is written as is, never paged.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    rows = shutil.get_terminal_size().lines
+    if not sys.stdout.isatty() or text.count("\n") < rows - 1:
+        sys.stdout.write(text)
+        return
+    command = os.environ.get("PAGER", "").strip() or "less"
+    if command == "less" and shutil.which("less") is None:
+        sys.stdout.write(text)
+        return
+    env = {**os.environ}
+    env.setdefault("LESS", "-FRX")
+    sys.stdout.flush()
+    try:
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        sys.stdout.write(text)
+        return
+    assert pager.stdin is not None
+    try:
+        pager.stdin.write(text.encode(sys.stdout.encoding or "utf-8", errors="replace"))
+        pager.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager before the end: fine
+        pass
+    while True:
+        try:
+            pager.wait()
+            break
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager while it runs
+            continue
 
 
 def out_console() -> Console:

@@ -22,12 +22,24 @@ def register(app: typer.Typer) -> None:
     app.command("learn")(learn)
 
 
+def complete_topic(incomplete: str) -> list[str]:
+    """Shell completion: the card topics that start with what was typed."""
+    from xentcli.quiz.cards import list_cards
+
+    return [c.topic for c in list_cards() if c.topic.startswith(incomplete.lower())]
+
+
 def learn(
     topic: Annotated[
         str | None,
-        typer.Argument(metavar="TOPIC",
+        typer.Argument(metavar="TOPIC", autocompletion=complete_topic,
                        help="A topic id, e.g. entropy or focal. Leave out to list them."),
     ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json",
+                     help="One JSON object: the topics, or the card's Markdown with its numbers."),
+    ] = False,
 ) -> None:
     """A concept card: the one-minute explanation, the formula, a worked example
     computed live, the common pitfalls, and how to practise it.
@@ -38,9 +50,12 @@ def learn(
 
     from rich.markup import escape
 
-    from xentcli.cli.console import out_console
+    from xentcli.cli.console import out_console, page
     from xentcli.quiz.cards import list_cards, load_card
 
+    if json_output:
+        _print_json(topic)
+        return
     console = out_console()
     if topic is None:
         cards = list_cards()
@@ -64,7 +79,25 @@ def learn(
     with console.capture() as captured:
         console.print(_markdown(text))
     trailing = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.M)
-    sys.stdout.write(trailing.sub(r"\1", captured.get()))
+    page(trailing.sub(r"\1", captured.get()))
+
+
+def _print_json(topic: str | None) -> None:
+    """``{"topics": [{"topic", "title", "summary"}]}``, or one card as
+    ``{"topic", "title", "summary", "text"}`` (Markdown, numbers filled in)."""
+    import json
+
+    from xentcli.quiz.cards import list_cards, load_card
+
+    if topic is None:
+        data: dict[str, Any] = {"topics": [
+            {"topic": c.topic, "title": c.title, "summary": c.summary} for c in list_cards()
+        ]}
+    else:
+        card = load_card(topic)
+        data = {"topic": card.topic, "title": card.title, "summary": card.summary,
+                "text": card.render()}
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _markdown(text: str) -> Markdown:

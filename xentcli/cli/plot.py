@@ -100,6 +100,9 @@ def _show(
     save: Path | None,
     force: bool,
 ) -> None:
+    import shutil
+    import sys
+
     from rich.markup import escape
 
     from xentcli.cli.console import err_console
@@ -111,6 +114,14 @@ def _show(
 
     panels = 1 if not isinstance(charts, list) else len(charts)
     w, h = _size(width, height)
+    if save is None and width is not None and sys.stdout.isatty():
+        columns = shutil.get_terminal_size().columns
+        if w > columns:
+            # Wider than the screen would wrap every line into a mess: draw what fits.
+            err_console().print(
+                f"Note: --width {w} is wider than this terminal ({columns} columns): drawn "
+                f"{columns} wide. --save FILE or a pipe keeps {w}.", soft_wrap=False)
+            w = columns
     if panels > 1 and h < MIN_HEIGHT_TWO_PANELS:
         if height is not None:
             raise typer.BadParameter(

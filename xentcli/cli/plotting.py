@@ -315,6 +315,11 @@ def _build(charts: Sequence[Chart], width: int, height: int, colour: bool) -> An
     fig = plotext.figure
     # plotext keeps one global figure: start from a clean one every time.
     fig.clear()
+    # plotext would shrink the plot to the terminal it guesses (80 columns when piped);
+    # the callers choose the size, so a --width 120 written to a file is 120 wide.
+    terminal = getattr(plotext, "terminal", None)
+    if terminal is not None and hasattr(terminal, "limit"):
+        terminal.limit(False, False)
     fig.theme("simple" if colour else "colorless")
     fig.plot_size(width, height)
     if len(charts) == 1:

@@ -67,6 +67,8 @@ def _open_progress(no_save: bool, review: bool, seeded: bool) -> tuple[Recorder,
 
 
 class _Answers(Protocol):
+    # Readers may also have `garbled`: True when the last line held a terminal
+    # key code, taken out of it (read with getattr: it is optional).
     interactive: bool
 
     def read(self, prompt: str) -> str | None:
@@ -77,19 +79,35 @@ DEFAULT_COUNT = 5
 MAX_ANSWER = 2000  # characters kept of one answer (an open answer is a paragraph)
 
 
-def _clean(text: str) -> str:
-    """An answer as it can be shown and stored.
+#: A terminal's key codes and control sequences: ESC [ ... final, ESC O x, ESC x.
+_ESCAPES = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[O\]PX^_][^\x1b\x07]*(?:\x07|\x1b\\\\)?|\x1b."
+GARBLED = "the answer held a terminal key code (an arrow key?), taken out of it"
 
-    Bytes that are not UTF-8 become U+FFFD, control characters (an escape
-    sequence would drive the terminal) are shown as ``\\x1b``, and an answer is
-    cut to :data:`MAX_ANSWER` characters.
+
+def _clean(text: str) -> str:
+    """An answer as it can be shown, graded and stored (see :func:`_clean_answer`)."""
+    return _clean_answer(text)[0]
+
+
+def _clean_answer(text: str) -> tuple[str, bool]:
+    """An answer as it can be shown, graded and stored, and whether it held key codes.
+
+    Bytes that are not UTF-8 become U+FFFD; a terminal escape sequence (what an
+    arrow key sends where no line editing reads it) is taken out, so it never
+    reaches the grader or the store; other control characters are shown as
+    ``\\x07``; an answer is cut to :data:`MAX_ANSWER` characters.
     """
+    import re
+
     try:  # stdin hands undecodable bytes over as lone surrogates
         raw = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         raw = text.encode("utf-8", "replace")
-    text = "".join(_shown(ch) for ch in raw.decode("utf-8", "replace"))
-    return text if len(text) <= MAX_ANSWER else text[:MAX_ANSWER] + "…"
+    decoded = raw.decode("utf-8", "replace")
+    stripped = re.sub(_ESCAPES, "", decoded)
+    text = "".join(_shown(ch) for ch in stripped)
+    text = text if len(text) <= MAX_ANSWER else text[:MAX_ANSWER] + "…"
+    return text, stripped != decoded
 
 
 def _shown(ch: str) -> str:
@@ -99,19 +117,33 @@ def _shown(ch: str) -> str:
 
 
 class _TerminalAnswers:
-    """Answers typed at a terminal, with line editing."""
+    """Answers typed at a terminal, with line editing and history (readline)."""
 
     interactive = True
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.garbled = False
+        try:  # importing readline is what gives input() its line editing
+            import readline  # noqa: F401
+        except ImportError:  # pragma: no cover - Windows without pyreadline
+            pass
 
     def read(self, prompt: str) -> str | None:
         try:
-            return _clean(self.console.input(f"[bold]{prompt}[/] "))
+            if self.console.file is sys.stdout and sys.stdout.isatty():
+                # input() edits the line only when it writes the prompt itself;
+                # \001 and \002 tell readline the bold codes take no room.
+                bold = self.console.color_system is not None and not self.console.no_color
+                shown = f"\001\x1b[1m\002{prompt}\001\x1b[0m\002 " if bold else f"{prompt} "
+                line = input(shown)
+            else:  # --json: stdout is the report's, the prompt goes to stderr
+                line = self.console.input(f"[bold]{prompt}[/] ")
         except EOFError:  # Ctrl-D
             self.console.print()
             return None
+        text, self.garbled = _clean_answer(line)
+        return text
 
 
 class _LineAnswers:
@@ -121,6 +153,7 @@ class _LineAnswers:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.garbled = False
 
     def read(self, prompt: str) -> str | None:
         line = sys.stdin.readline()
@@ -128,7 +161,7 @@ class _LineAnswers:
             return None
         from rich.text import Text
 
-        text = _clean(line.rstrip("\r\n"))
+        text, self.garbled = _clean_answer(line.rstrip("\r\n"))
         # A Text, not markup: an answer ending in a backslash is echoed as typed.
         self.console.print(Text.assemble((prompt, "bold"), " ", text))
         return text
@@ -237,7 +270,9 @@ def _show_feedback(console: Console, outcome: Outcome) -> None:
         elif text[-1:] not in ".?!":
             line += "."
     else:
-        line = f"{verdict} Expected {expected}"
+        assert isinstance(inst.expected, float)
+        unit = f" {inst.unit}" if inst.unit else ""
+        line = f"{verdict} Expected {expected}{unit}"
         if outcome.given is not None:
             shown = escape(outcome.given)
             if outcome.value is not None and format_value(outcome.value) != outcome.given:
@@ -245,6 +280,11 @@ def _show_feedback(console: Console, outcome: Outcome) -> None:
             line += f"; you gave {shown}"
         line += "."
     console.print(line)
+    if outcome.diagnosis and not outcome.correct:
+        from rich.text import Text
+
+        lead = f"{outcome.letter} is wrong: " if inst.kind == "choice" and outcome.letter else ""
+        console.print(Text(lead + outcome.diagnosis, style="yellow"))
     _show_solution(console, inst)
 
 
@@ -293,18 +333,38 @@ def _has_card(topic: str) -> bool:
 # ---------------------------------------------------------------------- asking
 
 
+def _show_hint(console: Console, session: Session, inst: Instance) -> None:
+    hint = session.hint(inst)
+    if hint is None:
+        console.print("[dim]No hint for this question.[/]" if not inst.hints
+                      else "[dim]No more hints.[/]")
+        return
+    count = len(inst.hints)
+    _hanging(console, f"[cyan]Hint {session.hints_used}/{count}:[/] ", 2, hint)
+
+
 def _ask_graded(console: Console, answers: _Answers, session: Session,
                 inst: Instance) -> Outcome | None:
     from rich.markup import escape
 
     from xentcli.errors import QuizError, StoreError
-    from xentcli.quiz.session import is_quit, is_skip
+    from xentcli.quiz.session import is_hint, is_quit, is_skip
+    from xentcli.quiz.units import UnitError
 
     prompt = f"Answer (A-{'ABCDEF'[len(inst.choices) - 1]}):" if inst.choices else "Answer:"
     while True:
         text = answers.read(prompt)
         if text is None or is_quit(text):
             return None
+        if getattr(answers, "garbled", False):
+            if answers.interactive:
+                console.print(f"[yellow]{GARBLED.capitalize()}.[/] Type it again, or skip.")
+                continue
+            console.print(f"[yellow]Could not read that: {GARBLED}.[/]")
+            return session.mark_wrong(inst, text, diagnosis=GARBLED.capitalize() + ".")
+        if is_hint(text):
+            _show_hint(console, session, inst)
+            continue
         if is_skip(text):
             return session.skip(inst)
         try:
@@ -313,6 +373,13 @@ def _ask_graded(console: Console, answers: _Answers, session: Session,
             # A StoreError is a QuizError too, but the answer was read: it must not be
             # shown as unreadable, nor be marked wrong (which would try to save again).
             raise
+        except UnitError as exc:  # a unit word that is not the question's
+            reason = str(exc)
+            if answers.interactive:
+                console.print(f"[yellow]{escape(reason[0].upper() + reason[1:])}.[/] "
+                              "Try again, or type skip.")
+                continue
+            return session.mark_wrong(inst, text, diagnosis=reason[0].upper() + reason[1:] + ".")
         except QuizError as exc:  # an expression or a letter that cannot be read
             if answers.interactive:
                 console.print(f"[yellow]{escape(str(exc))}.[/] Try again, or type skip.")
@@ -324,11 +391,15 @@ def _ask_graded(console: Console, answers: _Answers, session: Session,
 def _ask_open(console: Console, answers: _Answers, session: Session,
               inst: Instance) -> Outcome | None:
     from xentcli.quiz.grading import parse_self_grade
-    from xentcli.quiz.session import is_quit, is_skip
+    from xentcli.quiz.session import is_hint, is_quit, is_skip
 
-    text = answers.read("Your answer:")
-    if text is None or is_quit(text):
-        return None
+    while True:
+        text = answers.read("Your answer:")
+        if text is None or is_quit(text):
+            return None
+        if not is_hint(text):
+            break
+        _show_hint(console, session, inst)
     if is_skip(text):
         return session.skip(inst)
     _show_model_answer(console, inst)
@@ -385,6 +456,17 @@ def quiz(
             help="Only this kind of question (repeat for more).",
         ),
     ] = None,
+    level: Annotated[
+        list[int] | None,
+        typer.Option("--level", min=1, max=3, metavar="1|2|3",
+                     help="Only this level: 1 recall, 2 apply, 3 interview (repeat for more)."),
+    ] = None,
+    question: Annotated[
+        list[str] | None,
+        typer.Option("--question", metavar="ID",
+                     help="Ask exactly this question (repeat for more, asked in order); "
+                          "with --seed, the draw of that seed."),
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option(min=0, metavar="N", help="Same seed, same questions with the same numbers."),
@@ -411,10 +493,11 @@ def quiz(
     """Practice interview questions on cross-entropy, graded on the spot.
 
     Numeric answers may be numbers, fractions or expressions such as -ln(0.7),
-    log2(8)/3 or 1 - 0.3^2. Choices take a letter or a number; open questions
-    show a model answer and ask for your own grade. An empty line or `skip`
-    skips a question, `quit` ends the session. Without a terminal, answers are
-    read one per line from standard input.
+    log2(8)/3 or 1 - 0.3^2, in the question's unit (another unit word is
+    refused). Choices take a letter or a number; open questions show a model
+    answer and ask for your own grade. `hint` or `?` shows the next hint, an
+    empty line or `skip` skips a question, `quit` ends the session. Without a
+    terminal, answers are read one per line from standard input.
     """
     import json
 
@@ -426,6 +509,13 @@ def quiz(
     if review and no_save:
         raise QuizError("--review asks what your saved progress says is due; "
                         "it cannot be used with --no-save")
+    if question:
+        clash = [name for name, given in (("--count", count), ("--topic", topic),
+                                          ("--kind", kind), ("--level", level),
+                                          ("--review", review)) if given]
+        if clash:
+            raise QuizError(f"--question picks the questions itself; leave out "
+                            f"{' and '.join(clash)}")
     loaded = load_banks(bank or None)
     recorder, planner = _open_progress(no_save, review, seeded=seed is not None)
     instances = select_questions(
@@ -436,6 +526,8 @@ def quiz(
         seed=seed,
         planner=planner,
         review=review,
+        levels=level or (),
+        question_ids=question or (),
     )
     console = err_console() if json_output else out_console()
     answers: _Answers
@@ -443,7 +535,8 @@ def quiz(
         answers = _TerminalAnswers(console)
         console.print(
             "[dim]Answer with a number or an expression such as -ln(0.7), or a letter for "
-            "choices. An empty line or 'skip' skips; 'quit' ends.[/]"
+            "choices. 'hint' or '?' gives a hint; an empty line or 'skip' skips; "
+            "'quit' ends.[/]"
         )
     else:
         answers = _LineAnswers(console)

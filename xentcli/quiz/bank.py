@@ -14,27 +14,24 @@ The question model (:class:`Question`, :class:`Instance`, drawing) lives in
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-from xentcli.errors import BankError, ExpressionError
-from xentcli.quiz.expr import Formula, compile_formula, format_value, formula_namespace
-from xentcli.quiz.params import check_name, parse_params
+from xentcli.errors import BankError
 from xentcli.quiz.question import (
     DEFAULT_ATOL,
     DEFAULT_RTOL,
     KINDS,
     LETTERS,
+    LEVELS,
     Instance,
+    Mistake,
+    MistakeValue,
     Problem,
     Question,
 )
-from xentcli.quiz.template import Template, compile_template
+from xentcli.quiz.reader import ID_PATTERN, QuestionReader
 from xentcli.quiz.yamlload import YamlProblem, load_yaml
 
 __all__ = [
@@ -43,8 +40,11 @@ __all__ = [
     "DEFAULT_RTOL",
     "KINDS",
     "LETTERS",
+    "LEVELS",
     "Bank",
     "Instance",
+    "Mistake",
+    "MistakeValue",
     "Problem",
     "Question",
     "Topic",
@@ -59,24 +59,7 @@ __all__ = [
 CHECK_SEEDS = 20
 MAX_FILE_BYTES = 1_000_000
 
-_ID = re.compile(r"[a-z0-9-]+")
-_BASES: dict[str, tuple[float, str]] = {
-    "e": (math.e, "nats"),
-    "2": (2, "bits"),
-    "10": (10, "bans"),
-}
 _TOPIC_KEYS = ("topic", "title", "summary", "questions")
-_COMMON_KEYS = frozenset({"id", "kind", "prompt", "tags", "params", "let", "require", "base"})
-_KIND_KEYS: dict[str, frozenset[str]] = {
-    "numeric": frozenset({"answer", "tolerance", "explanation"}),
-    "choice": frozenset({"choices", "answer", "explanation"}),
-    "open": frozenset({"answer", "key_points"}),
-}
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "numeric": ("id", "kind", "prompt", "answer", "explanation"),
-    "choice": ("id", "kind", "prompt", "choices", "answer", "explanation"),
-    "open": ("id", "kind", "prompt", "answer", "key_points"),
-}
 
 
 def _display(path: Path) -> str:
@@ -165,284 +148,6 @@ def bank_files(paths: Sequence[Path] | None = None) -> tuple[list[Path], list[Pr
 # ------------------------------------------------------------------------- reading
 
 
-@lru_cache(maxsize=1)
-def _builtin_names() -> frozenset[str]:
-    return frozenset(formula_namespace())
-
-
-class _QuestionReader:
-    """Checks one question mapping, collecting every problem, and builds it."""
-
-    def __init__(self, raw: Any, file: str, topic: str, number: int, problems: list[Problem],
-                 ids: dict[str, str]):
-        self.raw = raw
-        self.ids = ids
-        self.file = file
-        self.topic = topic
-        self.label = f"#{number}"
-        self.problems = problems
-        self.ok = True
-        self.builtins = _builtin_names()
-
-    def line_of(self, key: str | None) -> int | None:
-        line_of = getattr(self.raw, "line_of", None)
-        if key and line_of:
-            return int(line_of(key))
-        return getattr(self.raw, "line", None)
-
-    def report(self, key: str | None, reason: str, line: int | None = None) -> None:
-        self.ok = False
-        if line is None:
-            line = self.line_of(key)
-        self.problems.append(Problem(self.file, line, self.label, reason))
-
-    def sub_line(self, key: str, sub: Any) -> int | None:
-        """The line of an entry inside the value of ``key`` (a list item, a let name)."""
-        container = self.raw.get(key)
-        line_of = getattr(container, "line_of", None)
-        if line_of is None:
-            return None
-        return int(line_of(sub))
-
-    # -- pieces
-
-    def template(self, what: str, text: Any, key: str, line: int | None = None) -> Template | None:
-        if isinstance(text, (int, float)) and not isinstance(text, bool):
-            text = format_value(text)
-        if not isinstance(text, str) or not text.strip():
-            hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(
-                text, bool
-            ) else ""
-            blank = isinstance(text, str)
-            why = "must not be empty" if blank else f"must be text{hint}"
-            self.report(key, f"{what} {why}", line)
-            return None
-        try:
-            return compile_template(text)
-        except ExpressionError as exc:
-            self.report(key, f"{what}: {exc}", line)
-            return None
-
-    def formula(self, what: str, text: Any, key: str, line: int | None = None) -> Formula | None:
-        if isinstance(text, (int, float)) and not isinstance(text, bool):
-            text = repr(text)
-        if not isinstance(text, str) or not text.strip():
-            self.report(key, f"{what} must be a formula (text)", line)
-            return None
-        try:
-            return compile_formula(text)
-        except ExpressionError as exc:
-            self.report(key, f"{what}: {exc}", line)
-            return None
-
-    def known(self, what: str, names: frozenset[str], known: set[str], key: str,
-              line: int | None = None) -> None:
-        unknown = sorted(names - known - self.builtins)
-        if unknown:
-            listed = ", ".join(f"'{n}'" for n in unknown)
-            self.report(key, f"{what}: unknown name{'s' if len(unknown) > 1 else ''} {listed}",
-                        line)
-
-    # -- the whole question
-
-    def read(self) -> Question | None:
-        raw = self.raw
-        if not isinstance(raw, Mapping):
-            self.report(None, "a question must be a mapping with id, kind, prompt, ...")
-            return None
-        qid = raw.get("id")
-        if qid is None:
-            self.report(None, "missing 'id'")
-        elif not isinstance(qid, str) or not _ID.fullmatch(qid):
-            self.report("id", f"id {qid!r} may only use a-z, 0-9 and '-'")
-        else:
-            self.label = f"'{qid}'"
-            # Checked even when the rest of the question is broken, so that a
-            # clash is reported together with the other problems.
-            if qid in self.ids:
-                self.report("id", f"duplicate id (also in {self.ids[qid]})")
-            else:
-                self.ids[qid] = f"{self.file}:{self.line_of('id')}"
-        kind = raw.get("kind")
-        if kind is None:
-            self.report(None, "missing 'kind' (numeric, choice or open)")
-            return None
-        if kind not in KINDS:
-            self.report("kind", f"unknown kind {kind!r} (use numeric, choice or open)")
-            return None
-        allowed = _COMMON_KEYS | _KIND_KEYS[kind]
-        for key in raw:
-            if key in allowed:
-                continue
-            users = [k for k in KINDS if key in _KIND_KEYS[k]]
-            if users:
-                self.report(key, f"'{key}' is not used by {kind} questions "
-                                 f"(only by {' and '.join(users)})")
-            else:
-                self.report(key, f"unknown key '{key}'")
-        missing = [k for k in _REQUIRED[kind] if k not in raw]
-        for key in missing:
-            if key != "id":  # reported above
-                self.report(None, f"missing '{key}'")
-        return self.build(str(qid), kind)
-
-    def build(self, qid: str, kind: str) -> Question | None:
-        raw = self.raw
-        base, unit = self.base()
-        reserved = self.builtins | {"base", "unit", "answer"}
-        params = parse_params(
-            raw.get("params") or {},
-            lambda name, msg: self.report("params", msg, self.sub_line("params", name)),
-            reserved,
-        )
-        known = {p.name for p in params} | {"base", "unit"}
-        lets = self.lets(known, reserved)
-        requires = self.requires(known)
-        prompt = self.template("prompt", raw.get("prompt"), "prompt") if "prompt" in raw else None
-        if prompt:
-            self.known("prompt", prompt.names, known, "prompt")
-
-        answer: Formula | Template | int | None = None
-        explanation: Template | None = None
-        choices: tuple[Template, ...] = ()
-        key_points: tuple[Template, ...] = ()
-        rtol, atol = self.tolerance()
-        if kind == "numeric" and "answer" in raw:
-            answer = self.formula("answer", raw["answer"], "answer")
-            if answer:
-                self.known("answer", answer.names, known, "answer")
-        if kind in ("numeric", "choice") and "explanation" in raw:
-            explanation = self.template("explanation", raw["explanation"], "explanation")
-            if explanation:
-                extra = {"answer"} if kind == "numeric" else set()
-                self.known("explanation", explanation.names, known | extra, "explanation")
-        if kind == "numeric" and prompt and "answer" in prompt.names:
-            self.report("prompt", "the prompt must not show {answer}")
-        if kind == "choice":
-            choices = self.templates("choices", known)
-            answer = self.choice_answer(len(choices))
-        if kind == "open":
-            if "answer" in raw:
-                answer = self.template("answer", raw["answer"], "answer")
-                if answer:
-                    self.known("answer", answer.names, known, "answer")
-            key_points = self.templates("key_points", known)
-        tags = self.tags()
-        if not self.ok or prompt is None or answer is None:
-            return None
-        lines = dict(getattr(raw, "key_lines", {}))
-        return Question(
-            id=qid, topic=self.topic, kind=kind, file=self.file,
-            line=int(getattr(raw, "line", 0)), prompt=prompt, answer=answer,
-            explanation=explanation, choices=choices, key_points=key_points, params=params,
-            lets=lets, requires=requires, base=base, unit=unit, rtol=rtol, atol=atol,
-            tags=tags, lines=lines,
-        )
-
-    def base(self) -> tuple[float, str]:
-        value = self.raw.get("base", "e")
-        key = str(value) if not isinstance(value, bool) else ""
-        if key not in _BASES:
-            self.report("base", f"base must be e, 2 or 10, not {value!r}")
-            return _BASES["e"]
-        return _BASES[key]
-
-    def lets(self, known: set[str], reserved: frozenset[str]) -> tuple[tuple[str, Formula], ...]:
-        raw = self.raw.get("let")
-        if raw is None:
-            return ()
-        if not isinstance(raw, Mapping):
-            self.report("let", "let must be a mapping of name: formula")
-            return ()
-        lets: list[tuple[str, Formula]] = []
-        for name, text in raw.items():
-            line = self.sub_line("let", name)
-            why = check_name(name, reserved)
-            if why is None and name in known:
-                why = f"'{name}' is already a param or an earlier let"
-            if why:
-                self.report("let", f"let {why}", line)
-                continue
-            formula = self.formula(f"let {name}", text, "let", line)
-            if formula:
-                self.known(f"let {name}", formula.names, known, "let", line)
-                lets.append((name, formula))
-            known.add(name)
-        return tuple(lets)
-
-    def requires(self, known: set[str]) -> tuple[Formula, ...]:
-        raw = self.raw.get("require")
-        if raw is None:
-            return ()
-        if not isinstance(raw, list):
-            self.report("require", "require must be a list of formulas")
-            return ()
-        found: list[Formula] = []
-        for i, text in enumerate(raw, 1):
-            line = self.sub_line("require", i - 1)
-            formula = self.formula(f"require {i}", text, "require", line)
-            if formula:
-                self.known(f"require {i}", formula.names, known, "require", line)
-                found.append(formula)
-        return tuple(found)
-
-    def templates(self, key: str, known: set[str]) -> tuple[Template, ...]:
-        raw = self.raw.get(key)
-        if raw is None:
-            return ()
-        if not isinstance(raw, list) or not 2 <= len(raw) <= 6:
-            self.report(key, f"{key} must be a list of 2 to 6 entries")
-            return ()
-        found: list[Template] = []
-        for i, text in enumerate(raw, 1):
-            line = self.sub_line(key, i - 1)
-            template = self.template(f"{key} {i}", text, key, line)
-            if template:
-                self.known(f"{key} {i}", template.names, known, key, line)
-                found.append(template)
-        return tuple(found)
-
-    def choice_answer(self, count: int) -> int | None:
-        value = self.raw.get("answer")
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.report("answer", f"answer must be the number of the right choice "
-                                  f"(1 to {count or 'the number of choices'}), not {value!r}")
-            return None
-        if count and not 1 <= value <= count:
-            self.report("answer", f"answer {value} is not a choice (1 to {count})")
-            return None
-        return value
-
-    def tolerance(self) -> tuple[float, float]:
-        raw = self.raw.get("tolerance")
-        if raw is None:
-            return DEFAULT_RTOL, DEFAULT_ATOL
-        if not isinstance(raw, Mapping):
-            self.report("tolerance", "tolerance must be a mapping like {rtol: 0.01, atol: 0.001}")
-            return DEFAULT_RTOL, DEFAULT_ATOL
-        values = {"rtol": DEFAULT_RTOL, "atol": DEFAULT_ATOL}
-        for key, value in raw.items():
-            if key not in values:
-                self.report("tolerance", f"unknown key '{key}' in tolerance (rtol, atol)")
-            elif (isinstance(value, bool) or not isinstance(value, (int, float))
-                  or not 0 <= value < math.inf):
-                self.report("tolerance", f"tolerance {key} must be a number >= 0, not {value!r}")
-            else:
-                values[key] = float(value)
-        return values["rtol"], values["atol"]
-
-    def tags(self) -> tuple[str, ...]:
-        raw = self.raw.get("tags")
-        if raw is None:
-            return ()
-        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-            self.report("tags", "tags must be a list of words")
-            return ()
-        return tuple(raw)
-
-
 def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topic | None:
     file = _display(path)
 
@@ -478,7 +183,7 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topi
             report(1, f"missing '{key}'")
     topic = data.get("topic")
     if "topic" in data:
-        if not isinstance(topic, str) or not _ID.fullmatch(topic):
+        if not isinstance(topic, str) or not ID_PATTERN.fullmatch(topic):
             report(line_of("topic"), f"topic {topic!r} may only use a-z, 0-9 and '-'")
             topic = None
         elif topic != path.stem:
@@ -493,7 +198,7 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str]) -> Topi
         raw_questions = None
     questions: list[Question] = []
     for number, raw in enumerate(raw_questions or [], 1):
-        reader = _QuestionReader(raw, file, str(topic or path.stem), number, problems, ids)
+        reader = QuestionReader(raw, file, str(topic or path.stem), number, problems, ids)
         question = reader.read()
         if question:
             questions.append(question)

@@ -32,6 +32,8 @@ class AnswerRecord:
     skipped: bool = False
     seconds: float = 0.0  # time taken to answer
     answered_at: datetime = field(default_factory=utc_now)
+    hints: int = 0  # hints shown before the answer
+    diagnosis: str | None = None  # the mistake or unit problem recognised in a wrong answer
 
 
 class Recorder(Protocol):
@@ -57,4 +59,36 @@ class NullRecorder:
     """Saves nothing (``--no-save``)."""
 
     def record(self, rec: AnswerRecord) -> None:
+        return None
+
+
+# ------------------------------------------------------------- mock interviews
+
+
+@dataclass(frozen=True)
+class InterviewRecord:
+    """A mock interview's result as it is saved (again after each answer)."""
+
+    started_at: datetime
+    minutes: float  # the length asked for
+    seed: int | None
+    planned: int  # questions in the script
+    asked: int
+    correct: int
+    timed_out: int
+    readiness: float  # 0..1, see xentcli.quiz.interview
+    finished: bool
+    report: Mapping[str, Any]  # the --json report (per question and per topic)
+
+
+class InterviewRecorder(Recorder, Protocol):
+    """Receives each answer like a quiz's, and the interview's report as it grows."""
+
+    def save(self, interview: InterviewRecord) -> None: ...
+
+
+class NullInterviewRecorder(NullRecorder):
+    """Saves no interview (``--no-save``)."""
+
+    def save(self, interview: InterviewRecord) -> None:
         return None

@@ -10,10 +10,11 @@ waiting time before the question is due again::
 A right answer given when the question is due moves it up one box; a right
 answer before then is practice and leaves it where it is (so cramming one
 evening does not "master" anything); a wrong answer or a skip sends it back to
-box 1, due at once. The rule is small enough to state in a help text, needs
-no fitted parameters, and gives the same plan for the same history, seed and
-clock. Everything here is pure: the history comes in as :class:`Review` rows
-and the time from an injectable clock.
+box 1, due at once. A right answer given after a hint is not promoted either:
+it leaves the question in its box (a new one stays in box 1). The rule is
+small enough to state in a help text, needs no fitted parameters, and gives the
+same plan for the same history, seed and clock. Everything here is pure: the
+history comes in as :class:`Review` rows and the time from an injectable clock.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Review:
     correct: bool
     answered_at: datetime  # timezone-aware
     skipped: bool = False
+    hinted: bool = False  # a hint was shown before the answer
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class CardState:
 class Scheduler(Protocol):
     """The scheduling rule: the next state of a question after an answer."""
 
-    def update(self, state: CardState | None, correct: bool, when: datetime) -> CardState:
+    def update(self, state: CardState | None, correct: bool, when: datetime,
+               hinted: bool = False) -> CardState:
         """The state after answering (``state`` is None for a new question)."""
 
     def is_mastered(self, state: CardState) -> bool:
@@ -112,6 +115,8 @@ class Leitner:
     3
     >>> Leitner().update(s, False, t0 + timedelta(days=1)).box
     1
+    >>> Leitner().update(s, True, t0 + timedelta(days=1), hinted=True).box  # with a hint
+    2
     """
 
     def __init__(self, intervals: Sequence[timedelta] = BOX_INTERVALS) -> None:
@@ -123,16 +128,18 @@ class Leitner:
     def top(self) -> int:
         return len(self.intervals)
 
-    def update(self, state: CardState | None, correct: bool, when: datetime) -> CardState:
+    def update(self, state: CardState | None, correct: bool, when: datetime,
+               hinted: bool = False) -> CardState:
         if state is None:
-            # Like a new card answered once: right goes to box 2, wrong stays in 1.
-            box, since = (min(2, self.top) if correct else 1), when
+            # Like a new card answered once: right goes to box 2, wrong stays in 1;
+            # right with a hint stays in 1 too, without counting as a lapse.
+            box, since = (min(2, self.top) if correct and not hinted else 1), when
             answers, lapses = 1, 0 if correct else 1
         else:
             answers, lapses = state.answers + 1, state.lapses + (not correct)
             if not correct:
                 box, since = 1, when
-            elif when >= state.due:
+            elif when >= state.due and not hinted:
                 box, since = min(state.box + 1, self.top), when
             else:
                 box, since = state.box, state.since
@@ -159,7 +166,7 @@ def card_states(
     states: dict[str, CardState] = {}
     for r in _in_time_order(reviews):
         states[r.question_id] = rule.update(
-            states.get(r.question_id), r.correct, _aware(r.answered_at)
+            states.get(r.question_id), r.correct, _aware(r.answered_at), r.hinted
         )
     return states
 

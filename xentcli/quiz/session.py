@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xentcli.errors import QuizError
-from xentcli.quiz.bank import Bank, Instance
+from xentcli.quiz.bank import LETTERS, Bank, Instance
 from xentcli.quiz.grading import Grade, grade_choice, grade_numeric
 from xentcli.quiz.records import AnswerRecord, Planner, Recorder
 
@@ -25,6 +25,9 @@ __all__ = [
     "Report",
     "Session",
     "TopicScore",
+    "outcome_json",
+    "replay_questions",
+    "is_hint",
     "is_quit",
     "is_skip",
     "select_questions",
@@ -32,6 +35,12 @@ __all__ = [
 
 _SKIP = frozenset({"", "skip"})
 _QUIT = frozenset({"quit", "exit"})
+_HINT = frozenset({"hint", "?"})
+
+
+def is_hint(text: str) -> bool:
+    """``hint`` (or ``?``) asks for the next hint of the question."""
+    return text.strip().lower() in _HINT
 
 
 def is_skip(text: str) -> bool:
@@ -101,22 +110,31 @@ def select_questions(
     seed: int | None = None,
     planner: Planner | None = None,
     review: bool = False,
+    levels: Iterable[int] = (),
+    question_ids: Sequence[str] = (),
 ) -> list[Instance]:
     """Choose and draw the questions of a session.
 
     The same bank, filters and ``seed`` give the same questions with the same
-    numbers; ``seed=None`` gives a fresh random session.
+    numbers; ``seed=None`` gives a fresh random session. ``question_ids`` asks
+    exactly those questions in that order (see :func:`replay_questions`); the
+    other filters and ``count`` do not apply then.
 
     Raises:
-        QuizError: an unknown topic, or no question left after the filters.
+        QuizError: an unknown topic or question id, or no question left after
+            the filters.
         BankError: a question fails to draw (a bank bug ``xent bank check`` finds).
     """
+    if question_ids:
+        return replay_questions(bank, question_ids, seed)
     wanted_topics = list(dict.fromkeys(_topic_id(bank, topic) for topic in topics))
     wanted_kinds = set(kinds)
+    wanted_levels = set(levels)
     pool = [
         q for q in bank.questions
         if (not wanted_topics or q.topic in wanted_topics)
         and (not wanted_kinds or q.kind in wanted_kinds)
+        and (not wanted_levels or q.level in wanted_levels)
     ]
     if not pool:
         what = []
@@ -124,6 +142,8 @@ def select_questions(
             what.append("topic " + ", ".join(wanted_topics))
         if wanted_kinds:
             what.append("kind " + ", ".join(sorted(wanted_kinds)))
+        if wanted_levels:
+            what.append("level " + ", ".join(str(n) for n in sorted(wanted_levels)))
         raise QuizError("no questions" + (f" for {' and '.join(what)}" if what else " loaded"))
     rng = random.Random(seed) if seed is not None else random.Random()
     by_id = {q.id: q for q in pool}
@@ -132,6 +152,37 @@ def select_questions(
     )
     chosen = [by_id[qid] for qid in dict.fromkeys(plan) if qid in by_id]
     return [q.instantiate(rng.randrange(2**31)) for q in chosen]
+
+
+def replay_questions(bank: Bank, question_ids: Sequence[str], seed: int | None) -> list[Instance]:
+    """Exactly these questions, in this order.
+
+    With a ``seed`` each is drawn with that instance seed (the ``seed`` of a
+    question in ``--json``), so one id and its seed ask that very draw again;
+    an id given twice is drawn with ``seed + 1`` the second time, and so on.
+
+    Raises:
+        QuizError: an id that no loaded question has; the message suggests a
+            close one.
+    """
+    by_id = {q.id: q for q in bank.questions}
+    for qid in question_ids:
+        if qid not in by_id:
+            import difflib
+
+            close = difflib.get_close_matches(qid, list(by_id), n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise QuizError(f"unknown question '{qid}'.{hint} 'xent bank list --json' lists "
+                            f"the ids.")
+    rng = random.Random()
+    seen: dict[str, int] = {}
+    chosen: list[Instance] = []
+    for qid in question_ids:
+        repeat = seen.get(qid, 0)
+        seen[qid] = repeat + 1
+        draw = seed + repeat if seed is not None else rng.randrange(2**31)
+        chosen.append(by_id[qid].instantiate(draw))
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -145,6 +196,44 @@ class Outcome:
     value: float | None = None  # numeric answers: what the text evaluated to
     letter: str | None = None  # choice answers: the letter chosen
     seconds: float = 0.0
+    diagnosis: str | None = None  # the mistake or unit problem recognised, in a line
+    mistake: str | None = None  # the id of the declared mistake the answer matched
+    hints: int = 0  # hints shown before the answer
+
+
+def outcome_json(o: Outcome) -> dict[str, Any]:
+    """One question of the ``--json`` report (strict JSON: finite numbers only).
+
+    The keys of the contract: id, topic, kind, prompt, given, expected, correct,
+    level, params, diagnosis, hints, seconds; numeric questions add tolerance
+    and each declared mistake's value for this draw. ``seed`` and ``skipped``
+    make a question replayable (``xent quiz --question ID --seed SEED``).
+    """
+    inst = o.instance
+    row: dict[str, Any] = {
+        "id": inst.id,
+        "topic": inst.topic,
+        "kind": inst.kind,
+        "level": inst.level,
+        "seed": inst.seed,
+        "prompt": inst.prompt,
+        "params": dict(inst.params),
+        "given": o.given,
+        "expected": inst.expected,
+        "correct": o.correct,
+        "skipped": o.skipped,
+        "diagnosis": o.diagnosis,
+        "hints": o.hints,
+        "seconds": round(o.seconds, 3),
+    }
+    if inst.kind == "numeric":
+        assert isinstance(inst.expected, float)
+        row["expected_text"] = inst.expected_text()
+        row["unit"] = inst.unit or None
+        row["tolerance"] = {"rtol": inst.rtol, "atol": inst.atol}
+        row["mistakes"] = [{"id": m.id, "value": m.value, "message": m.message}
+                           for m in inst.mistakes]
+    return row
 
 
 @dataclass(frozen=True)
@@ -193,18 +282,7 @@ class Report:
         return {
             "score": self.score,
             "total": self.total,
-            "questions": [
-                {
-                    "id": o.instance.id,
-                    "topic": o.instance.topic,
-                    "kind": o.instance.kind,
-                    "prompt": o.instance.prompt,
-                    "given": o.given,
-                    "expected": o.instance.expected,
-                    "correct": o.correct,
-                }
-                for o in self.outcomes
-            ],
+            "questions": [outcome_json(o) for o in self.outcomes],
         }
 
 
@@ -222,9 +300,28 @@ class Session:
     clock: Callable[[], float] = time.monotonic
     outcomes: list[Outcome] = field(default_factory=list)
     _started: float | None = field(default=None, init=False, repr=False)
+    _hints: int = field(default=0, init=False, repr=False)
 
     def start(self) -> None:
+        """A question is shown: its clock starts and no hint has been used yet."""
         self._started = self.clock()
+        self._hints = 0
+
+    def hint(self, instance: Instance) -> str | None:
+        """The next hint of the question being asked (None when there is no more).
+
+        Each hint shown is counted in the answer's record: a question answered
+        right after a hint is not promoted in the review boxes.
+        """
+        if self._hints >= len(instance.hints):
+            return None
+        self._hints += 1
+        return instance.hints[self._hints - 1]
+
+    @property
+    def hints_used(self) -> int:
+        """Hints shown for the question being asked."""
+        return self._hints
 
     def _elapsed(self) -> float:
         return 0.0 if self._started is None else max(0.0, self.clock() - self._started)
@@ -246,41 +343,58 @@ class Session:
                 correct=outcome.correct,
                 skipped=outcome.skipped,
                 seconds=outcome.seconds,
+                hints=outcome.hints,
+                diagnosis=outcome.diagnosis,
             )
         )
         self.outcomes.append(outcome)
         self._started = None
+        self._hints = 0
         return outcome
 
     def answer(self, instance: Instance, given: str) -> Outcome:
         """Grade a numeric or choice answer and record it.
 
+        A wrong numeric answer that matches a declared mistake (or a common slip:
+        the sign, another log unit) carries its message as the diagnosis; a
+        wrong choice carries the bank's reason why that option is wrong.
+
         Raises:
             ExpressionError: a numeric answer that cannot be read.
+            UnitError: a numeric answer in another unit than the question's.
             QuizError: a choice answer that names no shown choice.
-            Nothing is recorded in either case, so the user can try again.
+            Nothing is recorded in any case, so the user can try again (or
+            :meth:`mark_wrong` records it, with the reason as the diagnosis).
         """
         grade: Grade
         if instance.kind == "numeric":
             assert isinstance(instance.expected, float)
-            grade = grade_numeric(given, instance.expected, instance.rtol, instance.atol)
+            grade = grade_numeric(given, instance.expected, instance.rtol, instance.atol,
+                                  unit=instance.unit, mistakes=instance.mistakes)
         elif instance.kind == "choice":
             assert isinstance(instance.expected, str)
             grade = grade_choice(given, instance.expected, len(instance.choices))
+            if not grade.correct and grade.letter is not None and instance.whys:
+                why = instance.whys[LETTERS.index(grade.letter)]
+                grade = Grade(False, letter=grade.letter, diagnosis=why)
         else:
             raise QuizError("open questions are self-graded")
         return self._finish(
             Outcome(instance, given.strip(), grade.correct, value=grade.value,
-                    letter=grade.letter, seconds=self._elapsed())
+                    letter=grade.letter, seconds=self._elapsed(), diagnosis=grade.diagnosis,
+                    mistake=grade.mistake, hints=self._hints)
         )
 
     def self_grade(self, instance: Instance, given: str, correct: bool) -> Outcome:
         """Record an open answer with the user's own verdict."""
-        return self._finish(Outcome(instance, given.strip(), correct, seconds=self._elapsed()))
+        return self._finish(Outcome(instance, given.strip(), correct, seconds=self._elapsed(),
+                                    hints=self._hints))
 
-    def mark_wrong(self, instance: Instance, given: str) -> Outcome:
-        """Record an answer that could not be read as wrong (line mode cannot re-ask)."""
-        return self._finish(Outcome(instance, given.strip(), False, seconds=self._elapsed()))
+    def mark_wrong(self, instance: Instance, given: str, diagnosis: str | None = None) -> Outcome:
+        """Record an answer that could not be read, or is in another unit, as wrong
+        (line mode cannot ask again); ``diagnosis`` says why."""
+        return self._finish(Outcome(instance, given.strip(), False, seconds=self._elapsed(),
+                                    diagnosis=diagnosis, hints=self._hints))
 
     def skip(self, instance: Instance, given: str | None = None) -> Outcome:
         """Record a skipped question (it counts in the total, not in the score).
@@ -288,7 +402,8 @@ class Session:
         ``given`` keeps an open question's answer when the self-grade was skipped.
         """
         return self._finish(
-            Outcome(instance, given, False, skipped=True, seconds=self._elapsed())
+            Outcome(instance, given, False, skipped=True, seconds=self._elapsed(),
+                    hints=self._hints)
         )
 
     def report(self) -> Report:

@@ -27,19 +27,28 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from xentcli.errors import StoreError
-from xentcli.quiz.records import AnswerRecord, NullRecorder, Recorder, utc_now
+from xentcli.quiz.records import (
+    AnswerRecord,
+    InterviewRecorder,
+    NullInterviewRecorder,
+    NullRecorder,
+    Recorder,
+    utc_now,
+)
 from xentcli.quiz.schedule import Review
 
 __all__ = [
     "ENV_HOME",
     "EXPORT_FIELDS",
     "FILENAME",
+    "HINTS_SCHEMA",
+    "INTERVIEW_SCHEMA",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Progress",
@@ -88,13 +97,47 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE answers ADD COLUMN session_id INTEGER REFERENCES sessions(id)",
         "CREATE INDEX answers_by_question ON answers (question_id, answered_at)",
     ),
+    # v3: mock interviews (`xent interview`), one row each beside the session
+    # that holds their answers, with the report as JSON; and small settings
+    # such as the interview date of `xent plan`.
+    (
+        """CREATE TABLE interviews (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER REFERENCES sessions(id),
+            started_at TEXT NOT NULL,
+            minutes REAL NOT NULL,
+            seed INTEGER,
+            planned INTEGER NOT NULL,
+            asked INTEGER NOT NULL,
+            correct INTEGER NOT NULL,
+            timed_out INTEGER NOT NULL,
+            readiness REAL NOT NULL,
+            finished INTEGER NOT NULL CHECK (finished IN (0, 1)),
+            report TEXT NOT NULL
+        )""",
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+    ),
+    # v4: how many hints an answer used (one given after a hint does not move
+    # its question up a box) and the mistake or unit problem recognised in it.
+    # Older rows keep their values: no hint, no diagnosis.
+    (
+        "ALTER TABLE answers ADD COLUMN hints INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE answers ADD COLUMN diagnosis TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The first schema version with the interviews and settings tables.
+INTERVIEW_SCHEMA = 3
+#: The first schema version that records hints and diagnoses.
+HINTS_SCHEMA = 4
 
 #: The columns of ``xent stats --export``, in order.
 EXPORT_FIELDS = (
     "id", "session_id", "answered_at", "question_id", "topic", "kind", "seed", "params",
-    "given", "expected", "correct", "skipped", "seconds",
+    "given", "expected", "correct", "skipped", "seconds", "hints", "diagnosis",
 )
 
 
@@ -286,14 +329,16 @@ class Store:
 
     def reviews(self) -> list[Review]:
         """Every answer, oldest first, as the scheduler reads it."""
+        hints = "hints" if self.version >= HINTS_SCHEMA else "0"
         rows = self._read(
-            "SELECT question_id, topic, correct, skipped, answered_at, id FROM answers "
+            f"SELECT question_id, topic, correct, skipped, answered_at, id, {hints} FROM answers "
             "ORDER BY answered_at, id",
             "reading the history",
         )
         return [
-            Review(qid, topic, bool(correct), self._when(at, row_id), bool(skipped))
-            for qid, topic, correct, skipped, at, row_id in rows
+            Review(qid, topic, bool(correct), self._when(at, row_id), bool(skipped),
+                   hinted=bool(used))
+            for qid, topic, correct, skipped, at, row_id, used in rows
         ]
 
     def _when(self, at: object, row_id: int) -> datetime:
@@ -308,8 +353,12 @@ class Store:
 
     def history(self) -> Iterator[dict[str, Any]]:
         """Every answer with all its columns (:data:`EXPORT_FIELDS`), oldest first."""
-        session = "session_id" if self.version >= 2 else "NULL AS session_id"
-        columns = ", ".join(session if f == "session_id" else f for f in EXPORT_FIELDS)
+        older = {"session_id": (2, "NULL AS session_id"), "hints": (HINTS_SCHEMA, "0 AS hints"),
+                 "diagnosis": (HINTS_SCHEMA, "NULL AS diagnosis")}
+        columns = ", ".join(
+            older[f][1] if f in older and self.version < older[f][0] else f
+            for f in EXPORT_FIELDS
+        )
         try:
             cursor = self.conn.execute(
                 f"SELECT {columns} FROM answers ORDER BY answered_at, id"
@@ -464,11 +513,11 @@ class StoreRecorder:
                     session_id = self.session_id
                 conn.execute(
                     "INSERT INTO answers (question_id, topic, kind, seed, params, given, "
-                    "expected, correct, skipped, seconds, answered_at, session_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "expected, correct, skipped, seconds, answered_at, session_id, hints, "
+                    "diagnosis) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (rec.question_id, rec.topic, rec.kind, rec.seed, params, rec.given,
                      rec.expected, int(rec.correct), int(rec.skipped), float(rec.seconds),
-                     _timestamp(rec.answered_at), session_id),
+                     _timestamp(rec.answered_at), session_id, int(rec.hints), rec.diagnosis),
                 )
                 conn.execute("COMMIT")
             except BaseException:
@@ -498,12 +547,21 @@ class Progress:
     path: Path | None
     reviews: tuple[Review, ...] = ()
     warning: str | None = None  # for the user, when status is READ_ONLY
+    exam_date: date | None = None  # set by `xent plan --date`
 
     def recorder(self) -> Recorder:
         """Where this session's answers go."""
         if self.status is SaveStatus.SAVING and self.path is not None:
             return StoreRecorder(self.path)
         return NullRecorder()
+
+    def interview_recorder(self) -> InterviewRecorder:
+        """Where a mock interview's answers and report go."""
+        if self.status is SaveStatus.SAVING and self.path is not None:
+            from xentcli.quiz.store_interviews import StoreInterviewRecorder
+
+            return StoreInterviewRecorder(self.path)
+        return NullInterviewRecorder()
 
 
 def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progress:
@@ -528,7 +586,10 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
     assert store is not None  # create=True never gives None
     with store:
         reviews = tuple(store.reviews())
+        from xentcli.quiz.store_interviews import read_exam_date
+
+        exam = read_exam_date(store)
         if not store.writable:
             return Progress(SaveStatus.READ_ONLY, where, reviews,
-                            warning=f"{store.note}; answers will not be saved")
-    return Progress(SaveStatus.SAVING, where, reviews)
+                            warning=f"{store.note}; answers will not be saved", exam_date=exam)
+    return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam)

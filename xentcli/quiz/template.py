@@ -22,6 +22,7 @@ from typing import Any
 
 from xentcli.errors import ExpressionError
 from xentcli.quiz.expr import Formula, compile_formula, format_value
+from xentcli.quiz.functions import Function
 
 __all__ = ["MAX_FORMAT_NUMBER", "Placeholder", "Template", "compile_template", "render"]
 
@@ -72,6 +73,11 @@ class Template:
 
 
 def _format(value: Any, fmt: str) -> str:
+    if isinstance(value, Function):
+        # `{ln}` would print Python's repr of the function, memory address and all.
+        raise ExpressionError(f"{value.name} is a function: call it, as in {value.name}(x)")
+    if isinstance(value, list) and any(isinstance(v, Function) for v in value):
+        raise ExpressionError("a list of functions cannot be shown: call them")
     if not fmt:
         return format_value(value)
     try:
