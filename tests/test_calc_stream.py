@@ -157,7 +157,9 @@ def test_an_infinite_block_gives_an_infinite_mean_with_the_note(tmp_path: Path) 
     assert result.stderr.startswith("Note: the result is infinite: PRED gives probability 0")
 
 
-def test_reduction_none_and_explain_read_whole(tmp_path: Path, tiny_blocks: None) -> None:
+def test_explain_reads_whole_and_none_streams_every_row(
+    tmp_path: Path, tiny_blocks: None
+) -> None:
     files = _data(tmp_path)
     result = run("ce", files["y"], files["z"], "--logits", "-r", "none", "-q")
     assert result.exit_code == 0
@@ -165,3 +167,31 @@ def test_reduction_none_and_explain_read_whole(tmp_path: Path, tiny_blocks: None
     result = run("ce", files["y"], files["z"], "--logits", "--explain")
     assert result.exit_code == 0
     assert "23 rows" in result.stdout
+
+
+NONE_CASES = [case for case in CASES if case[0] not in ("perplexity", "ece")
+              and "-r" not in case]
+
+
+@pytest.mark.parametrize("case", NONE_CASES, ids=lambda c: " ".join(c[:1] + c[3:]))
+def test_reduction_none_streams_the_same_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: list[str]
+) -> None:
+    files = _data(tmp_path)
+    args = [word.format(**files) for word in case] + ["-r", "none", "-q"]
+    whole = run(*args)
+    assert whole.exit_code == 0, whole.stderr
+    monkeypatch.setattr(stream, "CHUNK_VALUES", 12)
+    written: list[bool] = []
+    real = stream._write_blocks
+
+    def spy(*a: Any, **k: Any) -> Any:
+        written.append(True)
+        return real(*a, **k)
+
+    monkeypatch.setattr(stream, "_write_blocks", spy)
+    blocks = run(*args)
+    assert blocks.exit_code == 0, blocks.stderr
+    assert written == [True]
+    assert blocks.stdout == whole.stdout
+    assert blocks.stderr == whole.stderr

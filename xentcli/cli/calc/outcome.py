@@ -70,6 +70,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     #: More results for ``--json`` (perplexity's bits per token, ECE's bins).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The value was written block by block as it was computed (``-q`` of a large file).
+    written: bool = False
 
     @property
     def _key(self) -> str:

@@ -99,7 +99,9 @@ def run(measure: str, args: dict[str, Any]) -> None:
     outcome = compute_any(measure, args, mode=mode)
     # Drawn before anything is written, so a batch is refused before any output.
     bars = _bars(outcome, args) if args.get("plot") else None
-    if mode == "quiet":
+    if outcome.written:
+        pass  # streamed out already, block by block
+    elif mode == "quiet":
         render.write_quiet(outcome)
     elif mode == "json":
         render.write_json(outcome)

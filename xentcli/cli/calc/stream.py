@@ -14,6 +14,7 @@ pipe is read once either way.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
@@ -65,7 +66,8 @@ def _streamable(measure: str, args: dict[str, Any], mode: str) -> dict[str, str]
     keys = ROW_ARGUMENTS.get(measure)
     if keys is None or mode == "explain" or args.get("plot"):
         return None
-    if args.get("reduction") not in ("mean", "sum"):  # perplexity and ECE say "mean"
+    reduction = args.get("reduction")  # perplexity and ECE say "mean"
+    if reduction not in ("mean", "sum") and not (reduction == "none" and mode == "quiet"):
         return None
     keys = dict(keys)
     if args.get("sample_weights") is not None:
@@ -98,6 +100,8 @@ def compute_any(measure: str, args: dict[str, Any], *, mode: str) -> Outcome:
             return compute(measure, args, detail=detail, explain=explain,
                            read=_reading(args, whole))
         blocks = _blocks(sources, first, n)
+        if reduction == "none":
+            return _write_blocks(measure, args, blocks, sources, base, given_base, unit)
         return _by_blocks(measure, args, blocks, sources, base, given_base, unit, reduction)
 
 
@@ -225,6 +229,52 @@ def _by_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str, An
                       options, target, extra=extra)
     if measure in ("perplexity", "ece"):
         outcome.reduction = None
+    add_notes(outcome)
+    return outcome
+
+
+def _write_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str, Any]],
+                  sources: dict[str, Rows], base: str, given_base: str | None,
+                  unit: str | None) -> Outcome:
+    """``-q --reduction none``: each block's values written as soon as computed.
+
+    The output is what the whole-array path writes: per-row values on one line,
+    space-separated; per-element values (bce) one row per line.
+    """
+    from xentcli.cli.calc.format import quiet_number
+
+    first_row = 0
+    kept: tuple[dict[str, Any], dict[str, Vector], Any, Any] | None = None
+    one_line = False
+    for block in blocks:
+        vectors = {key: Vector(sources[key].name, sources[key].source, values)
+                   for key, values in block.items()}
+        options: dict[str, Any] = {}
+        inputs: dict[str, Vector] = {}
+        try:
+            value, target = evaluate(measure, args, base, "none", options, inputs,
+                                     _reading(args, vectors))
+        except InputError as exc:
+            hint = logits_hint(measure, str(exc), args, inputs, first_row)
+            raise InputError(hint or located(str(exc), first_row)) from None
+        values = np.asarray(value, dtype=np.float64)
+        if values.ndim == 1:
+            sys.stdout.write((" " if one_line else "") + " ".join(map(quiet_number, values)))
+            one_line = True
+        else:
+            sys.stdout.writelines(" ".join(map(quiet_number, row)) + "\n"
+                                  for row in values.reshape(values.shape[0], -1))
+        infinite = bool(np.isinf(values).any())
+        if kept is None or (infinite and not np.isinf(kept[2]).any()):
+            kept = (options, inputs, values, target)
+        first_row += len(next(iter(block.values())))
+    if one_line:
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+    assert kept is not None
+    options, inputs, values, target = kept
+    outcome = Outcome(measure, values, unit, given_base, "none", inputs, options, target,
+                      written=True)
     add_notes(outcome)
     return outcome
 
