@@ -340,3 +340,16 @@ def test_text_rows_come_in_blocks_with_line_numbers(
             rows.take(3)
     finally:
         rows.close()
+
+
+def test_mapped_pages_already_read_are_handed_back(tmp_path: Path) -> None:
+    path = tmp_path / "big.npy"
+    data = np.random.default_rng(5).normal(size=(10_000, 4))
+    np.save(path, data)
+    rows = reader.open_rows(f"@{path}", "Z")
+    try:
+        got = [rows.take(1000) for _ in range(10)]
+        assert rows._released == 9000  # all but the block in hand
+        np.testing.assert_array_equal(np.concatenate(got), data)  # the data is intact
+    finally:
+        rows.close()

@@ -261,6 +261,7 @@ class _NpyRows(Rows):
         self._shape = tuple(array.shape) if array is not None else shape
         self._dtype = array.dtype if array is not None else dtype
         self.ndim = len(self._shape)
+        self._released = 0  # rows whose mapped pages were handed back
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -281,6 +282,7 @@ class _NpyRows(Rows):
         total, width = self.total or 0, self.width()
         n = max(0, min(n, total - self.taken))
         if self._array is not None:
+            self._release()
             block = self._array[self.taken : self.taken + n]
         else:
             assert self._stream is not None
@@ -292,6 +294,32 @@ class _NpyRows(Rows):
         out = np.asarray(block, dtype=np.float64).reshape(n, width)
         self.taken += n
         return out
+
+    def _release(self) -> None:
+        """Hand back the mapped pages of the rows already taken (the caller is done
+        with them), so that resident memory stays one block whatever the file size.
+
+        The pages are clean copies of the file: the kernel reads them again if
+        they are touched, so this changes memory use, never the data.
+        """
+        import mmap
+
+        mapped = getattr(self._array, "_mmap", None)
+        if mapped is None or not hasattr(mapped, "madvise") or self.taken <= self._released:
+            return
+        row_bytes = self.width() * self._dtype.itemsize
+        # Where the array starts inside the map (numpy maps from a page boundary).
+        start = int(self._array.offset) % mmap.ALLOCATIONGRANULARITY
+        lo = start + self._released * row_bytes
+        hi = start + self.taken * row_bytes
+        page = mmap.PAGESIZE
+        lo, hi = -(-lo // page) * page, hi // page * page
+        if hi > lo:
+            try:
+                mapped.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+            except (OSError, ValueError, AttributeError):  # not on this platform
+                return
+        self._released = self.taken
 
     @property
     def done(self) -> bool:
