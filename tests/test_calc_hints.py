@@ -43,6 +43,10 @@ def fails(*args: str) -> str:
         (["kl", "0.2,0.8", "0.5,-0.5"], "Error: Q looks like logits (index 1 is -0.5): add --logits\n"),
         (["bce", "1,0", "0.5,-3"], "Error: PRED looks like logits (index 1 is -3): add --logits\n"),
         (["ce", "0;1", "0.2,0.8;1.5,0.3"], "Error: PRED looks like logits (row 1, index 0 is 1.5): add --logits\n"),
+        # Inside [0, 1] but summing to more than 1: logits as likely as probabilities.
+        (["ce", "0", "0.9,0.8,0.1"], "Error: PRED sums to 1.8, not 1: logits? add --logits; else --normalize\n"),
+        (["ce", "0;1", "0.5,0.5;0.9,0.8"], "Error: PRED row 1 sums to 1.7, not 1: logits? add --logits; else --normalize\n"),
+        (["kl", "0.5,0.5", "0.9,0.8"], "Error: Q sums to 1.7, not 1: logits? add --logits; else --normalize\n"),
     ],
 )
 def test_logits_given_as_probabilities_suggest_logits(args: list[str], message: str) -> None:
@@ -64,8 +68,11 @@ def test_the_suggestion_is_right() -> None:
     [
         # Inside [0, 1] a row that does not sum to 1 is a probability slip: rescale it.
         (["ce", "0", "0.2,0.3,0.4"], "Error: PRED sums to 0.9, not 1 (use --normalize to rescale it)\n"),
+        (["ce", "0", "0.2,0.3,0.6"], "Error: PRED sums to 1.1, not 1 (use --normalize to rescale it)\n"),
         # With --logits, a bad logit keeps its own message.
         (["ce", "0", "inf,1", "--logits"], "Error: PRED has an invalid logit inf at index 0 (-inf is allowed)\n"),
+        # A shape problem keeps its own message, whatever the numbers.
+        (["ce", "0,0,1", "2,1"], "Error: TARGET has 3 values but PRED has 2\n"),
         # Entropy has no --logits: a negative probability is just that.
         (["entropy", "-0.5,1.5"], "Error: P has a negative probability -0.5 at index 0\n"),
     ],

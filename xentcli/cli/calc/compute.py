@@ -390,7 +390,7 @@ def logits_hint(measure: str, message: str, args: dict[str, Any],
     name = inputs[key].name
     if not message.startswith(name + " "):
         return None
-    return hints.logits_hint(name, inputs[key].values, first_row)
+    return hints.logits_hint(name, inputs[key].values, first_row, message)
 
 
 def add_notes(outcome: Outcome) -> None:

@@ -35,26 +35,58 @@ def _where(shape: tuple[int, ...], flat: int, first_row: int) -> str:
     return f"row {row + first_row}, index {col}"
 
 
-def logits_hint(name: str, values: Any, first_row: int = 0) -> str | None:
+#: Words of the core's messages about probabilities (not about shapes or numbers).
+_ABOUT_PROBABILITIES = ("sums to", "negative", "above 1")
+
+
+def logits_hint(name: str, values: Any, first_row: int = 0,
+                message: str = "sums to") -> str | None:
     """The error for a prediction that holds logits: a value outside [0, 1].
 
     ``name`` is the argument (PRED, Q); ``first_row`` the number of the first
     row of ``values`` (a block of a large file). Only finite values count: an
-    infinity or NaN has its own error.
+    infinity or NaN has its own error. ``message`` is the core's error: only one
+    about probabilities (a sum, a negative value, a value above 1) is replaced.
 
     >>> logits_hint("PRED", np.array([2.0, 1.0, 0.1]))
     'PRED looks like logits (index 0 is 2): add --logits'
     >>> logits_hint("PRED", np.array([0.2, 0.3, 0.4])) is None
     True
     """
-    arr = np.asarray(values, dtype=np.float64)
-    outside = np.isfinite(arr) & ((arr < 0) | (arr > 1))
-    if arr.size == 0 or not outside.any() or not np.isfinite(arr).all():
+    if not any(words in message for words in _ABOUT_PROBABILITIES):
         return None
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size == 0 or not np.isfinite(arr).all():
+        return None
+    outside = (arr < 0) | (arr > 1)
+    if not outside.any():
+        return _sum_above_one(name, arr, first_row)
     flat = int(np.flatnonzero(outside.reshape(-1))[0])
     value = float(arr.reshape(-1)[flat])
     where = _where(arr.shape, flat, first_row)
     return f"{name} looks like logits ({where} is {_short(value)}): add --logits"
+
+
+def _sum_above_one(name: str, arr: Any, first_row: int) -> str | None:
+    """Values in [0, 1] whose row sums to 1.5 or more: logits as likely as probabilities.
+
+    (A row summing to less than 1 looks like probabilities with a class left
+    out, a little over 1 like rounded probabilities: the core's own message,
+    which suggests --normalize, fits those.)
+
+    >>> _sum_above_one("PRED", np.array([0.9, 0.8, 0.1]), 0)
+    'PRED sums to 1.8, not 1: logits? add --logits; else --normalize'
+    """
+    if arr.ndim == 0:
+        return None
+    sums = arr.sum(axis=-1).reshape(-1)
+    off = np.flatnonzero(sums >= 1.5)
+    if not off.size:
+        return None
+    row = int(off[0])
+    where = f"row {row + first_row} " if arr.ndim > 1 else ""
+    return (f"{name} {where}sums to {_short(float(sums[row]))}, not 1: logits? "
+            "add --logits; else --normalize")
 
 
 def _one_hot(values: Any) -> bool:

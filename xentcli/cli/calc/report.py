@@ -138,7 +138,7 @@ def evaluate_report(args: dict[str, Any]) -> Report:
             message = str(exc)
             hint = None
             if not logits and message.startswith("PRED "):
-                hint = hints.logits_hint("PRED", p.values, first)
+                hint = hints.logits_hint("PRED", p.values, first, message)
             raise InputError(hint or located(message, first)) from None
         calibration = block_bins if calibration is None else calibration + block_bins
         rows += 1 if p.values.ndim == 1 else int(p.values.shape[0])
