@@ -268,3 +268,42 @@ def test_a_base_near_one_gives_inf_terms_not_nan_rows() -> None:
         assert not np.isnan(g.rows).any()
         b = bce_breakdown([1, 0], [0.5, 0.5], pos_weight=1e300, base=base, reduction="sum")
         assert b.terms[0, 0] == math.inf and b.rows[0] == math.inf
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_ignored_rows_and_sample_weights_reduce_like_the_measure(reduction: str) -> None:
+    from xentcli.core import binary_cross_entropy, js_divergence, sigmoid_focal_loss
+    from xentcli.core.breakdown import js_breakdown, sigmoid_focal_breakdown
+
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(6, 3)) * 2
+    labels = np.array([0, -100, 2, 1, -100, 0])
+    s = rng.uniform(0.5, 2, size=6)
+    w = [1.0, 2.0, 0.5]
+    options: dict[str, Any] = {"from_logits": True, "reduction": reduction, "sample_weights": s}
+    b = cross_entropy_breakdown(labels, z, weights=w, ignore_index=-100, **options)
+    assert b.ignored is not None and b.ignored.tolist() == (labels == -100).tolist()
+    assert (b.terms[labels == -100] == 0).all() and (b.rows[labels == -100] == 0).all()
+    _close(reduce_rows(b, reduction), cross_entropy(labels, z, weights=w, ignore_index=-100, **options))
+    f = focal_breakdown(labels, z, gamma=2, ignore_index=-100, **options)
+    _close(reduce_rows(f, reduction), focal_loss(labels, z, gamma=2, ignore_index=-100, **options))
+    g = grad_breakdown(labels, z, ignore_index=-100, reduction="mean")
+    assert (g.terms[labels == -100] == 0).all()
+    p, q = rng.dirichlet(np.ones(3), size=6), rng.dirichlet(np.ones(3), size=6)
+    k = kl_breakdown(p, q, reduction=reduction, sample_weights=s)
+    _close(reduce_rows(k, reduction), kl_divergence(p, q, reduction=reduction, sample_weights=s))
+    for distance in (False, True):
+        j = js_breakdown(p, q, distance=distance, base=2, reduction=reduction, sample_weights=s)
+        _close(j.rows, j.terms.sum(axis=-1))
+        expected = js_divergence(p, q, distance=distance, base=2, reduction=reduction, sample_weights=s)
+        _close(reduce_rows(j, reduction), expected)
+    y = (rng.random((6, 3)) < 0.5).astype(float)
+    for weights in (s, rng.uniform(0.5, 2, size=(6, 3))):
+        opts: dict[str, Any] = {"from_logits": True, "reduction": reduction, "sample_weights": weights}
+        bb = bce_breakdown(y, z, pos_weight=2.0, label_smoothing=0.1, **opts)
+        _close(reduce_rows(bb, reduction), binary_cross_entropy(y, z, pos_weight=2.0, label_smoothing=0.1, **opts))
+        sf = sigmoid_focal_breakdown(y, z, alpha=0.25, **opts)
+        _close(reduce_rows(sf, reduction), sigmoid_focal_loss(y, z, alpha=0.25, **opts))
+        assert sf.factor is not None and sf.reference is not None
+        # each element: alpha_t * factor * BCE, the three numbers the table shows
+        _close(sf.terms, sf.reference[1] * sf.factor * sf.reference[0])

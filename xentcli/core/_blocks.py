@@ -259,7 +259,8 @@ class Trace:
         rows: each row's value before the reduction (and before sample weights).
         log_prob: the log-probabilities the measure used (after softmax, clipping).
         target: the target as used (one-hot for a class index, smoothed, normalized).
-        factor: the focal factor ``(1 - q)^gamma``.
+        factor: the focal factor ``(1 - q)^gamma`` (sigmoid focal: ``(1 - p_t)^gamma``).
+        prob: the prediction as used, where the measure needs no log of it (JS's Q).
     """
 
     terms: FloatArray | None = None
@@ -267,6 +268,15 @@ class Trace:
     log_prob: FloatArray | None = None
     target: FloatArray | None = None
     factor: FloatArray | None = None
+    prob: FloatArray | None = None
+
+    def drop_rows(self, ignored: npt.NDArray[np.bool_] | None) -> None:
+        """Ignored rows (``ignore_index``) add nothing: their recorded working is 0."""
+        if ignored is None:
+            return
+        for values in (self.terms, self.rows, self.target):
+            if values is not None:
+                values[ignored] = 0
 
     def allocate(self, n: int, k: int, dtype: np.dtype[Any], *names: str) -> None:
         for name in names:

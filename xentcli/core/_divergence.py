@@ -118,8 +118,8 @@ def _exact_sum(x: FloatArray) -> FloatArray:
     return out
 
 
-def js_columns(p: FloatArray, q: FloatArray) -> FloatArray:
-    """``2 * JS`` per column: ``sum_i p log(2p/s) + q log(2q/s)``, each term >= 0."""
+def js_terms(p: FloatArray, q: FloatArray) -> FloatArray:
+    """Each class's share of JS: ``(p log(2p/s) + q log(2q/s)) / 2``, each >= 0."""
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         s = p + q
         d = (p - q) / s
@@ -128,7 +128,7 @@ def js_columns(p: FloatArray, q: FloatArray) -> FloatArray:
         dn = d[near]
         # (1 + d) log(1 + d) + (1 - d) log(1 - d) = 2 d atanh(d) + log1p(-d^2): the two
         # parts are ~2d^2 and ~-d^2, so at most one digit cancels.
-        terms[near] = 0.5 * s[near] * (2 * dn * np.arctanh(dn) + np.log1p(-dn * dn))
+        terms[near] = 0.25 * s[near] * (2 * dn * np.arctanh(dn) + np.log1p(-dn * dn))
         far = ~near & (s > 0)
         pf, qf = p[far], q[far]
         m = 0.5 * pf + 0.5 * qf
@@ -136,7 +136,6 @@ def js_columns(p: FloatArray, q: FloatArray) -> FloatArray:
         np.multiply(pf, np.log(pf / m), out=term, where=pf > 0)
         extra = np.zeros_like(qf)
         np.multiply(qf, np.log(qf / m), out=extra, where=qf > 0)
-        terms[far] = term + extra
-    total: FloatArray = np.add.reduce(terms, axis=0)
-    np.maximum(total, 0, out=total)
-    return total
+        terms[far] = 0.5 * (term + extra)
+    np.maximum(terms, 0, out=terms)  # >= 0 in exact arithmetic; keep rounding there too
+    return terms

@@ -364,6 +364,11 @@ def sigmoid_focal_loss(
     y_arr = _labels(target, arr.shape, arr.dtype)
     width = max(arr.shape[-1], 1) if arr.ndim else 1
     sw = _element_weights(sample_weights, arr, width, how == "mean")
+    trace = current_trace()
+    if trace is not None:
+        trace.allocate(arr.size // width, width, arr.dtype, "factor")
+        assert trace.factor is not None
+        trace.factor[:] = 1  # gamma = 0: no factor
 
     def loss_of(x: FloatArray, y: FloatArray, rows: slice) -> FloatArray | None:
         logs = _neg_logs(x, from_logits, clip)
@@ -376,7 +381,10 @@ def sigmoid_focal_loss(
             # 1 - p_t = y (1 - p) + (1 - y) p, each part from its own log.
             miss = times_where(y, np.exp(-neg))
             miss += times_where(1 - y, np.exp(-pos))
-            ce = times_where(np.power(miss, g), ce)  # (1 - p_t) = 0 only where p_t = 1
+            factor = np.power(miss, g)
+            if trace is not None:
+                trace.factor[rows] = factor  # type: ignore[index]
+            ce = times_where(factor, ce)  # (1 - p_t) = 0 only where p_t = 1
         if a is not None:
             ce = times_where(a * y + (1 - a) * (1 - y), ce)
         return ce

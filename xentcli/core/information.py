@@ -39,7 +39,7 @@ from xentcli.core._checks import (
     resolve_base,
     shape_mismatch,
 )
-from xentcli.core._divergence import js_columns, kl_columns, kl_terms
+from xentcli.core._divergence import js_terms, kl_columns, kl_terms
 from xentcli.core._prepare import (
     check_sample_weights,
     class_weights,
@@ -257,6 +257,7 @@ def cross_entropy(
         tgt.diagnose(normalize)
     if trace is not None:
         trace.rows = per_row.copy()
+        trace.drop_rows(tgt.ignored)
     return reduce_rows(
         per_row.reshape(lead), how, ln_base, None if mass is None else mass.reshape(lead),
         rows_w, tgt.ignored,
@@ -439,16 +440,25 @@ def js_divergence(
     per_row = np.empty(q2.shape[0], dtype=q_arr.dtype)
     tol = sum_tolerance(k, q_arr.dtype)
 
+    trace = current_trace()
+    if trace is not None:
+        trace.allocate(q2.shape[0], k, q_arr.dtype, "terms", "target", "prob")
+
     def block(rows: slice) -> bool:
         pt, qt = transposed(p2, rows), transposed(q2, rows)
         if not (distribution_ok(pt, tol, normalize) and distribution_ok(qt, tol, normalize)):
             return False
-        per_row[rows] = 0.5 * js_columns(pt.astype(np.float64), qt.astype(np.float64))
+        terms = js_terms(pt.astype(np.float64), qt.astype(np.float64))
+        per_row[rows] = column_sums(terms)
+        if trace is not None:
+            _record(trace, rows, terms=terms, target=pt, prob=qt)
         return True
 
     if not run_blocks(block, q2.shape[0], k):
         check_probabilities(p_arr, "P", distribution=True, normalize=normalize)
         check_probabilities(q_arr, "Q", distribution=True, normalize=normalize)
+    if trace is not None:
+        trace.rows = per_row.copy()
     if distance:
         in_base(per_row, ln_base)
         np.sqrt(per_row, out=per_row)

@@ -149,6 +149,7 @@ def focal_loss(
         tgt.diagnose(normalize)
     if trace is not None:
         trace.rows = per_row.copy()
+        trace.drop_rows(tgt.ignored)
     return reduce_rows(
         per_row.reshape(arr.shape[:-1]), how, ln_base, None, rows_w, tgt.ignored
     )
@@ -234,6 +235,7 @@ def cross_entropy_grad(
         mass[tgt.ignored] = 0
     if trace is not None:
         trace.terms, trace.rows = grad.copy(), mass.copy()  # rows: each row's target weight
+        trace.drop_rows(tgt.ignored)
     in_base(grad, ln_base)
     if how == "mean":
         total = mass.sum() if w is not None else mass.size - _count(tgt.ignored)
