@@ -242,7 +242,9 @@ def test_explain_perplexity_leaves_ignored_rows_out() -> None:
 def test_explain_sigmoid_focal_brier_and_weighted_rows() -> None:
     text = explain("sigmoid-focal", "1,0", "2.0,-1.0", "--logits", "--alpha", "0.25")
     p = _sigmoid(2.0)
-    assert f"    -0.25 · (1 - {p:.6g})^2 · ln {p:.6g} = " in text
+    bce, factor = -LN(p), (1 - p) ** 2
+    assert (f"  label 0: y = 1, p = {p:.6g}, p_t = {p:.6g}\n"
+            f"    0.25 · {factor:.6g} · {bce:.6g} = {0.25 * factor * bce:.6g} nats\n") in text
     assert "  label 1: y = 0, p = 0.268941, p_t = 0.731059\n" in text
     text = explain("brier", "0;2", "0.7,0.2,0.1;0.1,0.3,0.6")
     assert "    (0.7 - 1)² + (0.2 - 0)² + (0.1 - 0)² = 0.14\n" in text

@@ -5,7 +5,9 @@ smoothing).
 
 Every loss shown is the core's own: per-row values come from the measure
 itself with ``reduction="none"``, JS's two divergences from
-:func:`~xentcli.core.breakdown.kl_breakdown`, ECE's bins from
+:func:`~xentcli.core.breakdown.kl_breakdown`, the sigmoid focal loss's p,
+(1 - p_t)^γ, -log p_t and α_t from
+:func:`~xentcli.core.breakdown.sigmoid_focal_breakdown`, ECE's bins from
 :func:`~xentcli.core.calibration_bins`. Only what the reader needs to follow
 a step is worked here (the mixture M, p_t of a label, a class's square).
 """
@@ -254,19 +256,22 @@ def _perplexity(outcome: Outcome) -> list[str]:
 
 
 def _sigmoid_focal(outcome: Outcome) -> list[str]:
-    from xentcli import core
+    from xentcli.core.breakdown import sigmoid_focal_breakdown
 
     o = outcome.options
     log = _log(outcome)
     unit = _unit(outcome)
     y = np.asarray(outcome.target, dtype=np.float64).reshape(-1)
-    raw = np.asarray(outcome.inputs["pred"].values, dtype=np.float64).reshape(-1)
-    # Shown so that each step can be followed; the loss itself is the core's.
-    p = 1 / (1 + np.exp(-raw)) if o["logits"] else raw
-    losses = np.asarray(core.sigmoid_focal_loss(
+    # The core's own numbers: p (after the sigmoid), (1 - p_t)^γ, -log p_t and α_t.
+    b = sigmoid_focal_breakdown(
         outcome.target, outcome.inputs["pred"].values, gamma=o["gamma"], alpha=o["alpha"],
         base=outcome.base or "e", from_logits=o["logits"], eps=o["eps"], reduction="none",
-    ), dtype=np.float64).reshape(-1)
+    )
+    assert b.prob is not None and b.factor is not None and b.reference is not None
+    p = b.prob.reshape(-1)
+    factor = b.factor.reshape(-1)
+    bce, alpha_t = b.reference[0].reshape(-1), b.reference[1].reshape(-1)
+    losses = b.terms.reshape(-1)
     gamma, alpha = o["gamma"], o["alpha"]
     lines = [f"Sigmoid focal loss  FL = -α_t · (1 - p_t)^γ · {log} p_t, label by label",
              "p_t = p where y = 1 and 1 - p where y = 0 (the probability of the truth);",
@@ -274,14 +279,14 @@ def _sigmoid_focal(outcome: Outcome) -> list[str]:
               if alpha is not None else "no --alpha: α_t = 1; ") + f"γ = {fmt(gamma)}"]
     if o["logits"]:
         lines.append("PRED holds logits: p = sigmoid(z) = 1 / (1 + e^-z).")
+    lines.append(f"Each label: α_t · (1 - p_t)^γ · (-{log} p_t):")
     for i in range(min(y.size, MAX_LINES)):
-        pt = p[i] if y[i] == 1 else 1 - p[i]
-        at = 1.0 if alpha is None else (alpha if y[i] == 1 else 1 - alpha)
         head = f"  label {i}: y = {fmt(y[i])}, p = {fmt(p[i])}"
         if y[i] in (0, 1):
+            pt = p[i] if y[i] == 1 else 1 - p[i]
             lines.append(f"{head}, p_t = {fmt(pt)}")
-            lines.append(f"    -{fmt(at)} · (1 - {fmt(pt)})^{fmt(gamma)} · {log} {fmt(pt)} "
-                         f"= {fmt(losses[i])}{unit}")
+            lines.append(f"    {fmt(alpha_t[i])} · {fmt(factor[i])} · {fmt(bce[i])} = "
+                         f"{fmt(losses[i])}{unit}")
         else:  # a soft label mixes both sides
             lines.append(f"{head}: a soft label, loss = {fmt(losses[i])}{unit}")
     if y.size > MAX_LINES:
