@@ -11,6 +11,8 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -259,3 +261,48 @@ def test_js_plot_draws_p_and_q() -> None:
     lines = result.stdout.splitlines()
     assert lines[2].split() == ["class", "P", "Q"]
     assert lines[3].split()[:2] == ["0", "0.500"] and "1.000" in lines[3]
+
+
+# ------------------------------------------------------------- anything typed
+
+_WORDS = st.sampled_from(
+    ["0.5", "-1", "1/3", "2", "0", "1", ",", ";", " ", "abc", "-inf", "inf", "nan", "1e999", "-"]
+)
+_ARGS = st.lists(_WORDS, min_size=0, max_size=6).map("".join)
+_OPTIONS = {
+    "js": [[], ["--distance"], ["-b", "2"]],
+    "perplexity": [[], ["--logits"], ["--ignore-index", "1"]],
+    "sigmoid-focal": [[], ["--logits"], ["--alpha", "0.25"], ["--gamma", "0"]],
+    "ece": [[], ["--logits"], ["--bins", "3"]],
+    "brier": [[], ["--logits"], ["--sample-weights", "1"]],
+}
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(sorted(_OPTIONS)), _ARGS, _ARGS, st.integers(0, 2),
+       st.sampled_from([[], ["-q"], ["--json"], ["--explain"]]))
+def test_anything_typed_gives_a_result_or_one_error_line(
+    command: str, first: str, second: str, pick: int, output: list[str]
+) -> None:
+    result = runner.invoke(app, ["calc", command, first, second, *_OPTIONS[command][pick],
+                                 *output], input="")
+    assert result.exit_code in (0, 2), result.stderr
+    if result.exit_code == 2:
+        assert result.stdout == ""
+        assert result.stderr.startswith("Error: ")
+        assert result.stderr.count("\n") == 1
+    else:
+        assert result.stderr == "" or result.stderr.startswith("Note: ")
+
+
+@settings(max_examples=40)
+@given(_ARGS, _ARGS, st.sampled_from([[], ["--logits"], ["--ignore-index", "0"], ["--json"]]))
+def test_eval_of_anything_typed_gives_a_report_or_one_error_line(
+    first: str, second: str, options: list[str]
+) -> None:
+    result = runner.invoke(app, ["eval", first, second, *options], input="")
+    assert result.exit_code in (0, 2), result.stderr
+    if result.exit_code == 2:
+        assert result.stdout == ""
+        assert result.stderr.startswith("Error: ")
+        assert result.stderr.count("\n") == 1
