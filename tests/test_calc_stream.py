@@ -195,3 +195,14 @@ def test_reduction_none_streams_the_same_text(
     assert written == [True]
     assert blocks.stdout == whole.stdout
     assert blocks.stderr == whole.stderr
+
+
+@pytest.mark.usefixtures("tiny_blocks")
+def test_per_class_options_are_read_once_for_all_blocks(tmp_path: Path) -> None:
+    files = _data(tmp_path)
+    args = ["ce", files["y"], files["z"], "--logits", "-q", "--weights"]
+    inline = run(*args, "1,2,0.5")
+    assert inline.exit_code == 0, inline.stderr
+    piped = runner.invoke(app, ["calc", *args, "-"], input="1 2 0.5\n")
+    assert piped.exit_code == 0, piped.stderr  # standard input is read once, not per block
+    assert float(piped.stdout) == pytest.approx(float(inline.stdout), rel=1e-15)

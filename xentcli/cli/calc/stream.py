@@ -119,11 +119,18 @@ def _whole(rows: Rows, first: Any) -> Vector:
     return Vector(rows.name, rows.source, arr, arr.size == 1)
 
 
-def _reading(args: dict[str, Any], ready: dict[str, Vector]) -> Read:
-    """A :data:`Read` that gives the vectors in hand, and parses the others once."""
-    cache = dict(ready)
+def _reading(args: dict[str, Any], ready: dict[str, Vector],
+             others: dict[str, Vector] | None = None) -> Read:
+    """A :data:`Read` that gives the vectors in hand, and parses the others once.
+
+    ``others`` keeps the parsed per-class options (``--weights @w.csv``,
+    ``--alpha -``) from one block to the next: each is read once, a pipe too.
+    """
+    cache = {} if others is None else others
 
     def read(key: str, name: str) -> Vector:
+        if key in ready:
+            return ready[key]
         if key not in cache:
             cache[key] = parse_vector(args[key], name)
         return cache[key]
@@ -169,6 +176,7 @@ def _by_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str, An
     total = 0.0
     denominator = 0.0
     first_row = 0
+    others: dict[str, Vector] = {}  # per-class options, read once for every block
     calibration: Any = None
     kept: tuple[dict[str, Any], dict[str, Vector], Any, Any] | None = None
     block_measure = _BLOCK_MEASURE.get(measure, measure)
@@ -181,7 +189,7 @@ def _by_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str, An
         inputs: dict[str, Vector] = {}
         try:
             value, target = evaluate(block_measure, args, base, "sum", options, inputs,
-                                     _reading(args, vectors))
+                                     _reading(args, vectors, others))
         except InputError as exc:
             hint = logits_hint(measure, str(exc), args, inputs, first_row)
             raise InputError(hint or located(str(exc), first_row)) from None
@@ -244,6 +252,7 @@ def _write_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str,
     from xentcli.cli.calc.format import quiet_number
 
     first_row = 0
+    others: dict[str, Vector] = {}  # per-class options, read once for every block
     kept: tuple[dict[str, Any], dict[str, Vector], Any, Any] | None = None
     one_line = False
     for block in blocks:
@@ -253,7 +262,7 @@ def _write_blocks(measure: str, args: dict[str, Any], blocks: Iterator[dict[str,
         inputs: dict[str, Vector] = {}
         try:
             value, target = evaluate(measure, args, base, "none", options, inputs,
-                                     _reading(args, vectors))
+                                     _reading(args, vectors, others))
         except InputError as exc:
             hint = logits_hint(measure, str(exc), args, inputs, first_row)
             raise InputError(hint or located(str(exc), first_row)) from None
