@@ -23,3 +23,14 @@ def squash(text: str) -> str:
     """``text`` without any whitespace: compares a message however it was wrapped
     (a long path may be cut anywhere)."""
     return "".join(text.split())
+
+
+def is_one_error(stderr: str) -> bool:
+    """One error message as the root handler prints it: ``Error: ...`` and, if it is
+    long, lines indented under its text, none wider than 80 columns."""
+    lines = stderr.splitlines()
+    return (
+        stderr.endswith("\n") and bool(lines) and lines[0].startswith("Error: ")
+        and all(line.startswith(" " * len("Error: ")) for line in lines[1:])
+        and all(len(line) <= 80 for line in lines)
+    )

@@ -233,7 +233,8 @@ def test_json_fields() -> None:
     assert obj["reduction"] == "mean"
     assert obj["inputs"] == {"target": 2, "pred": [0.1, 0.2, 0.7]}
     assert obj["options"] == {
-        "logits": False, "weights": None, "label_smoothing": 0.0, "eps": None, "normalize": False
+        "logits": False, "weights": None, "label_smoothing": 0.0, "eps": None, "normalize": False,
+        "ignore_index": None, "sample_weights": None,
     }
     assert obj["terms"] == [0.0, 0.0, pytest.approx(-math.log2(0.7))]
 
@@ -250,7 +251,8 @@ def test_json_lists_and_units() -> None:
     }
     obj = strict_json("kl", "0.5,0.5", "0.25,0.75", "--base", "nats")
     assert obj["unit"] == "nats"
-    assert obj["options"] == {"logits": False, "eps": None, "normalize": False}
+    assert obj["options"] == {"logits": False, "eps": None, "normalize": False,
+                              "sample_weights": None}
     obj = strict_json("focal", "0", "0.5,0.5", "--alpha", "0.25,0.75")
     assert obj["options"]["alpha"] == [0.25, 0.75]
     assert obj["options"]["gamma"] == 2.0
@@ -294,7 +296,7 @@ def test_json_echoes_large_files_by_source(tmp_path: Path) -> None:
     [
         (["ce", "0,1", "1,0"], "Note: the result is infinite: PRED gives probability 0 to a class that TARGET has. Use --eps 1e-7 to clip PRED, or --logits if PRED holds logits.\n"),
         (["focal", "1", "1,0"], "Note: the result is infinite: PRED gives probability 0 to a class that TARGET has. Use --eps 1e-7 to clip PRED, or --logits if PRED holds logits.\n"),
-        (["kl", "0.5,0.5", "1,0"], "Note: the result is infinite: Q gives probability 0 to a class that P has. Use --eps 1e-7 to clip Q, or --logits if Q holds logits.\n"),
+        (["kl", "0.5,0.5,0", "0.5,0,0.5"], "Note: the result is infinite: Q gives probability 0 to a class that P has. Use --eps 1e-7 to clip Q, or --logits if Q holds logits.\n"),
         (["bce", "1", "0"], "Note: the result is infinite: PRED is exactly 0 or 1 where a label says otherwise. Use --eps 1e-7 to clip PRED, or --logits if PRED holds logits.\n"),
         (["surprisal", "0"], "Note: a probability of 0 has infinite surprisal\n"),
     ],
@@ -534,11 +536,12 @@ def test_calc_commands_are_built_on_first_use() -> None:
     assert group.get_command(ctx, "ce").name == "ce"
     assert sorted(group.commands._built) == ["ce"]
     assert group.list_commands(ctx) == [
-        "entropy", "surprisal", "cross-entropy", "ce", "kl", "bce", "focal", "softmax", "grad"
+        "entropy", "surprisal", "cross-entropy", "ce", "kl", "bce", "focal", "softmax", "grad",
+        "js", "perplexity", "sigmoid-focal", "ece", "brier",
     ]
     assert sorted(group.commands._built) == ["ce"]  # listing names builds nothing
     assert group.get_command(ctx, "nope") is None
-    assert len(dict(group.commands.items())) == 9  # iterating builds them all (help)
+    assert len(dict(group.commands.items())) == 14  # iterating builds them all (help)
 
 
 _WORDS = st.sampled_from(

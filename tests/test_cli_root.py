@@ -98,7 +98,7 @@ def test_help_does_not_import_numpy() -> None:
 def test_an_unexpected_error_is_one_line_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import xentcli.cli.calc_run as calc_run
+    import xentcli.cli.calc.run as calc_run
 
     def broken(measure: str, args: object) -> None:
         raise RuntimeError("boom")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from xentcli.cli import inputs
-from xentcli.cli.calc_command import looks_numeric, reorder
-from xentcli.cli.inputs import json_numbers, parse_number, parse_vector, target_for
+from xentcli.cli.calc import reader
+from xentcli.cli.calc.format import json_numbers
+from xentcli.cli.calc.group import looks_numeric, reorder
+from xentcli.cli.calc.inputs import parse_number, parse_vector, target_for
 from xentcli.errors import InputError
 
 
@@ -183,7 +185,7 @@ def test_file_errors(tmp_path: Path) -> None:
 def test_chunks_keep_line_numbers_and_width(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inputs, "CHUNK_LINES", 4)
+    monkeypatch.setattr(reader, "CHUNK_LINES", 4)
     lines = [f"{i},{1 - i / 10}" for i in range(10)]
     ok = _write(tmp_path, "ok.csv", "\n".join(lines) + "\n")
     assert parse_vector(ok, "P").values.shape == (10, 2)
@@ -203,7 +205,7 @@ def test_chunks_keep_line_numbers_and_width(
 def test_chunked_file_equals_the_inline_rows_with_comments_header_and_no_final_newline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inputs, "CHUNK_LINES", 3)
+    monkeypatch.setattr(reader, "CHUNK_LINES", 3)
     rows = [[i / 10, 1 - i / 10] for i in range(11)]
     text = ["p0,p1", "# a comment", ""] + [f"{a},{b}" for a, b in rows]
     path = _write(tmp_path, "rows.csv", "\n".join(text))  # last line without newline
@@ -275,3 +277,79 @@ def test_reorder(args: list[str], expected: list[str]) -> None:
 def test_looks_numeric() -> None:
     assert all(looks_numeric(w) for w in ("-1", "-.5", "-0.5,0.5", "-inf", "-NaN", "\u22121"))
     assert not any(looks_numeric(w) for w in ("-q", "--log", "-", "--", "-h", "-x1"))
+
+
+# ------------------------------------------------------- sources read only once
+
+
+def _fifo(tmp_path: Path, name: str, data: bytes) -> tuple[str, Any]:
+    """A named pipe fed by a thread: it can be read once, like @<(...)."""
+    import os
+    import threading
+
+    path = tmp_path / name
+    os.mkfifo(path)
+
+    def feed() -> None:
+        with path.open("wb") as pipe:
+            pipe.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    return f"@{path}", writer
+
+
+def test_a_fifo_is_read_once(tmp_path: Path) -> None:
+    source, writer = _fifo(tmp_path, "rows", b"p0,p1\n0.2,0.8\n# note\n0.5,0.5\n")
+    assert parse_vector(source, "P").values.tolist() == [[0.2, 0.8], [0.5, 0.5]]
+    writer.join(5)
+
+
+def test_a_npy_array_through_a_fifo(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([[0.25, 0.75], [1.0, 0.0]], dtype=np.float32))
+    source, writer = _fifo(tmp_path, "arr", buffer.getvalue())
+    got = parse_vector(source, "P").values
+    writer.join(5)
+    assert got.dtype == np.float64
+    assert got.tolist() == [[0.25, 0.75], [1.0, 0.0]]
+
+
+def test_a_npy_file_is_mapped_not_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "a.npy"
+    np.save(path, np.arange(12.0).reshape(6, 2))
+    rows = reader.open_rows(f"@{path}", "P")
+    try:
+        assert rows.total == 6
+        assert rows.take(4).tolist() == [[0, 1], [2, 3], [4, 5], [6, 7]]
+        assert rows.take(4).tolist() == [[8, 9], [10, 11]]
+        assert rows.done
+    finally:
+        rows.close()
+
+
+def test_text_rows_come_in_blocks_with_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "CHUNK_LINES", 2)
+    path = _write(tmp_path, "r.csv", "a,b\n1,2\n3,4\n\n5,6\n7,x\n")
+    rows = reader.open_rows(path, "P")
+    try:
+        assert rows.take(2).tolist() == [[1, 2], [3, 4]]
+        with pytest.raises(InputError, match=r"^P: 'x' is not a number \(.*r\.csv line 6, index 1\)$"):
+            rows.take(3)
+    finally:
+        rows.close()
+
+
+def test_mapped_pages_already_read_are_handed_back(tmp_path: Path) -> None:
+    path = tmp_path / "big.npy"
+    data = np.random.default_rng(5).normal(size=(10_000, 4))
+    np.save(path, data)
+    rows = reader.open_rows(f"@{path}", "Z")
+    try:
+        got = [rows.take(1000) for _ in range(10)]
+        assert rows._released == 9000  # all but the block in hand
+        np.testing.assert_array_equal(np.concatenate(got), data)  # the data is intact
+    finally:
+        rows.close()

@@ -98,10 +98,55 @@ def test_help_of_the_wave_two_commands_loads_nothing_heavy() -> None:
     assert probe.stderr.rsplit("\nLOADED ", 1)[1] == "[]"
 
 
+# The calculator's package: each module imports only those below it in this
+# order (at the top or inside a function), so there is no circle to untangle.
+CALC_LAYERS = ("__init__", "commands", "report", "params", "group", "run", "explain",
+               "worked", "steps", "render", "stream", "compute", "hints", "outcome", "inputs",
+               "reader", "tokens", "format")
+
+
+def _calc_imports(module: str) -> set[str]:
+    import ast
+    from pathlib import Path
+
+    import xentcli.cli.calc as package
+
+    source = Path(package.__file__).with_name(f"{module}.py").read_text(encoding="utf-8")
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[:3] == ["xentcli", "cli", "calc"] and len(parts) == 4:
+                found.add(parts[3])
+    return found & set(CALC_LAYERS)
+
+
+def test_calc_modules_are_all_listed() -> None:
+    from pathlib import Path
+
+    import xentcli.cli.calc as package
+
+    on_disk = {p.stem for p in Path(package.__file__).parent.glob("*.py")}
+    assert on_disk == set(CALC_LAYERS)
+
+
+@pytest.mark.parametrize("module", CALC_LAYERS)
+def test_calc_modules_import_one_way(module: str) -> None:
+    below = set(CALC_LAYERS[CALC_LAYERS.index(module) + 1 :])
+    assert _calc_imports(module) <= below
+
+
 @pytest.mark.parametrize("args", [
     ("learn", "entropy"), ("learn",), ("stats",), ("bank", "list"), ("bank", "check"),
     ("plot", "entropy"), ("quiz", "-n", "1", "--no-save", "-t", "entropy", "--seed", "1"),
     ("plan",), ("interview", "--no-save", "--seed", "1", "-m", "1"),
+    ("eval", "0;1", "0.5,0.5;0.2,0.8"),
 ])
 def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
     # Typer would import pydantic to coerce these commands' options; it costs more

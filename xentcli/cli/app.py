@@ -238,12 +238,14 @@ def root(
 #: The top-level commands, in the order help lists them; each is declared by the
 #: module of the same name in xentcli/cli/, through its ``register(app)``.
 COMMANDS = (
-    "calc", "quiz", "interview", "bank", "stats", "plan", "plot", "learn", "drill", "export",
+    "calc", "eval", "quiz", "interview", "bank", "stats", "plan", "plot", "learn", "drill",
+    "export",
 )
 
 # One line each for `xent --help` (the docstrings' first sentences get cut at 45 columns).
 SUMMARIES = {
     "calc": "Entropy, cross-entropy, KL, BCE, focal loss, softmax, gradients.",
+    "eval": "Accuracy, NLL, perplexity, Brier and calibration of predictions.",
     "quiz": "Practice interview questions on cross-entropy, graded on the spot.",
     "interview": "A timed mock interview with a readiness report.",
     "bank": "List and check the question banks of `xent quiz`.",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xentcli.cli.calc_command import NumbersCommand
+from xentcli.cli.calc.group import NumbersCommand
 
 if TYPE_CHECKING:
     from xentcli.cli.plotting import Chart
@@ -454,7 +454,7 @@ def compare(
 
 def _vector(text: str, name: str) -> list[float]:
     """One distribution, typed (``0.2,0.3,0.5``, ``1/6``, ``[..]``) or read (``@file``, ``-``)."""
-    from xentcli.cli.inputs import parse_vector
+    from xentcli.cli.calc.inputs import parse_vector
     from xentcli.errors import InputError
 
     values = parse_vector(text, name).values

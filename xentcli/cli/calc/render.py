@@ -10,60 +10,23 @@ JSON is strict (RFC 8259): an infinite value is written as the string
 
 from __future__ import annotations
 
-import math
-import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from xentcli.cli.inputs import json_numbers
+from xentcli.cli.calc.format import fmt, json_numbers, quiet_number, singular
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-    from xentcli.cli.calc_run import Outcome
+    from xentcli.cli.calc.outcome import Outcome
 
 #: Rows shown by the human view before it points to -q / --json.
 SHOWN_ROWS = 20
 #: Longest list that gets a per-class table.
 TABLE_CLASSES = 12
-
-
-def fmt(value: Any, digits: int = 6) -> str:
-    """A number for people: 6 significant digits, ``inf``, and ``0`` for zero.
-
-    >>> [fmt(v) for v in (0.35667494393873245, 1.0, -0.0, 1e-9, float("-inf"))]
-    ['0.356675', '1', '0', '1e-09', '-inf']
-    """
-    number = float(value)
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    if number == 0:
-        return "0"
-    return f"{number:.{digits}g}"
-
-
-_ONE_UNIT = re.compile(r"(?<![\w.])(-?1 (?:nat|bit|ban|base-\S+ unit))s\b")
-
-
-def singular(text: str) -> str:
-    """``1 bits`` reads as ``1 bit`` (also nats, bans, base-b units).
-
-    >>> singular("2 bits, 1 bits, 0.1 bits")
-    '2 bits, 1 bit, 0.1 bits'
-    """
-    return _ONE_UNIT.sub(r"\1", text)
-
-
-def quiet_number(value: Any) -> str:
-    """A number for scripts: the shortest text that ``float()`` reads back exactly.
-
-    >>> [quiet_number(v) for v in (0.1, float("inf"), np.float32(0.5))]
-    ['0.1', 'inf', '0.5']
-    """
-    return repr(float(value))
 
 
 def write_quiet(outcome: Outcome) -> None:
@@ -83,6 +46,8 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
     if outcome.unit is not None:
         obj["unit"] = outcome.unit
         obj["base"] = outcome.base
+    elif outcome.base is not None:  # the JS distance: a base but no unit
+        obj["base"] = outcome.base
     if outcome.reduction is not None:
         obj["reduction"] = outcome.reduction
     inputs: dict[str, Any] = {}
@@ -90,7 +55,8 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
         if name == "target" and outcome.class_indices:
             indices = np.asarray(outcome.target)
             inputs[name] = int(indices) if indices.ndim == 0 else (
-                vector.echo() if not vector.from_text and indices.size > 1000
+                vector.echo() if vector.whole is not None
+                or (not vector.from_text and indices.size > 1000)
                 else [int(i) for i in indices]
             )
         else:
@@ -104,7 +70,25 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
     b = outcome.breakdown
     if b is not None and not outcome.is_list and b.terms.shape[0] == 1:
         obj["terms"] = json_numbers(b.terms[0])
+    if "bits_per_token" in outcome.extra:
+        obj["bits_per_token"] = json_numbers(outcome.extra["bits_per_token"])
+    if "calibration" in outcome.extra:
+        obj["bins"] = bins_object(outcome.extra["calibration"])
     return obj
+
+
+def bins_object(calibration: Any) -> list[dict[str, Any]]:
+    """ECE's bins for JSON: each bin's range, rows, accuracy and mean confidence."""
+    edges = np.linspace(0.0, 1.0, len(calibration.counts) + 1)
+    out = []
+    for b, n in enumerate(calibration.counts):
+        rows = int(n)
+        out.append({
+            "lo": float(edges[b]), "hi": float(edges[b + 1]), "rows": rows,
+            "accuracy": float(calibration.correct[b] / n) if rows else None,
+            "confidence": float(calibration.confidence[b] / n) if rows else None,
+        })
+    return out
 
 
 def write_json(outcome: Outcome) -> None:
@@ -139,10 +123,10 @@ def headline(outcome: Outcome) -> Text:
     line.append(f"{outcome.symbol} = ")
     unit = f" {outcome.unit}" if outcome.unit else ""
     line.append(singular(fmt(value) + unit), style="bold")
-    rows = outcome.main.values.shape[0] if outcome.main.values.ndim > 1 else 1
+    rows = outcome.rows
     if rows > 1 and outcome.reduction in ("mean", "sum"):
         # BCE reduces over every label, not over rows.
-        over = (f"{outcome.main.values.size} labels" if outcome.measure == "bce"
+        over = (f"{outcome.elements} labels" if outcome.measure == "bce"
                 else f"{rows} rows")
         line.append(f"   ({outcome.reduction} over {over})", style="dim")
     return line

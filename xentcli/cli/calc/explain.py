@@ -1,6 +1,6 @@
 """``--explain``: a calculator result worked out the way one writes it on a whiteboard.
 
-:func:`explanation` turns an :class:`~xentcli.cli.calc_run.Outcome` (with its
+:func:`explanation` turns an :class:`~xentcli.cli.calc.outcome.Outcome` (with its
 breakdown) into plain lines of at most 80 characters: the formula, how the
 inputs are prepared (class index to one-hot, label smoothing, softmax of logits,
 clipping, weights), every term with its numbers, the sum with its unit, and the
@@ -11,175 +11,35 @@ the core's own result.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from xentcli.cli.calc_render import fmt as fmt6
-from xentcli.cli.calc_render import singular
+from xentcli.cli.calc.format import singular
+from xentcli.cli.calc.outcome import has_breakdown
+from xentcli.cli.calc.steps import (
+    MAX_TERMS,
+    WIDTH,
+    base_number,
+    fmt,
+    n_rows,
+    paren,
+    prediction_steps,
+    rest_terms,
+    rows_header,
+    shown_terms,
+    softmax_steps,
+    target_steps,
+    total,
+    unit_note,
+    unit_note_from,
+    vector,
+)
 from xentcli.core.breakdown import Breakdown, log_name
 
 if TYPE_CHECKING:
-    from xentcli.cli.calc_run import Outcome
-
-WIDTH = 80
-#: Per-class lines shown for one row; beyond, only the non-zero terms (up to this many).
-MAX_TERMS = 12
-
-
-# ------------------------------------------------------------------------ helpers
-
-
-def fmt(value: Any) -> str:
-    """A number as :func:`~xentcli.cli.calc_render.fmt` writes it, but never ``1`` for
-    a number that is not 1: a clipped q = 1 - 1e-7 would read ``-ln(1 - 1) = 16.1``.
-
-    >>> [fmt(v) for v in (0.35667494393873245, 1 - 1e-7, 1.0, -(1 - 1e-9), 0.9999996)]
-    ['0.356675', '0.9999999', '1', '-0.999999999', '0.9999996']
-    """
-    text = fmt6(value)
-    number = float(value)
-    if text.lstrip("-") != "1" or abs(number) == 1:
-        return text
-    for digits in range(7, 18):
-        text = f"{number:.{digits}g}"
-        if text.lstrip("-") != "1":
-            break
-    return text
-
-
-def vector(label: str, values: Any, indent: int = 2) -> list[str]:
-    """``label = [a, b, c]``, wrapped to the width.
-
-    >>> vector("q", [0.1, 0.2])
-    ['  q = [0.1, 0.2]']
-    """
-    text = "[" + ", ".join(fmt(v) for v in np.asarray(values).reshape(-1)) + "]"
-    first = " " * indent + f"{label} = "
-    return textwrap.wrap(
-        text, WIDTH, initial_indent=first, subsequent_indent=" " * len(first),
-        break_on_hyphens=False,
-    )
-
-
-def total(symbol: str, parts: Sequence[float], result: float, unit: str) -> str:
-    """``H = 0.1 + 0.2 - 0.05 = 0.25 nats``, or a short form when it would not fit.
-
-    >>> total("H", [0.1, -0.05], 0.05, "nats")
-    'H = 0.1 - 0.05 = 0.05 nats'
-    """
-    unit = f" {unit}" if unit else ""
-    if len(parts) == 1:
-        return f"{symbol} = {fmt(result)}{unit}"
-    expr = fmt(parts[0])
-    for part in parts[1:]:
-        text = fmt(part)
-        expr += f" - {text[1:]}" if text.startswith("-") else f" + {text}"
-    line = f"{symbol} = {expr} = {fmt(result)}{unit}"
-    if len(line) <= WIDTH:
-        return line
-    return f"{symbol} = sum of the {len(parts)} terms = {fmt(result)}{unit}"
-
-
-def _paren(value: float) -> str:
-    """A number inside an expression: negative numbers in parentheses."""
-    text = fmt(value)
-    return f"({text})" if text.startswith("-") else text
-
-
-def _shown(terms: Any) -> list[int]:
-    """Which classes get a line: all of a short row, else the non-zero terms (up to a limit)."""
-    k = len(terms)
-    if k <= MAX_TERMS:
-        return list(range(k))
-    return [i for i in range(k) if terms[i] != 0][:MAX_TERMS]
-
-
-def _rows_header(outcome: Outcome, r: int) -> list[str]:
-    b = outcome.breakdown
-    assert b is not None
-    if b.terms.shape[0] == 1 and not outcome.partial:
-        return []
-    n = _n_rows(outcome)
-    return ["", f"Row {r} (of {n}):"]
-
-
-def _n_rows(outcome: Outcome) -> int:
-    values = outcome.main.values
-    return 1 if values.ndim < 2 else int(values.shape[0])
-
-
-# ------------------------------------------------------------ preparing the inputs
-
-
-def _target_steps(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
-    lines: list[str] = []
-    k = b.terms.shape[1]
-    if b.labels is not None:
-        label = int(b.labels[r])
-        lines.append(f"TARGET is class index {label}: y is one-hot, y_{label} = 1, the rest 0.")
-    elif outcome.options.get("normalize"):
-        raw = np.asarray(outcome.inputs["target"].values).reshape(-1, k)[r]
-        lines.append(f"--normalize: TARGET divided by its sum {fmt(raw.sum())}.")
-        prepared = b.target if b.raw_target is None else b.raw_target
-        assert prepared is not None
-        lines += vector("y", prepared[r])
-    smoothing = outcome.options.get("label_smoothing") or 0.0
-    if smoothing and b.target is not None:
-        lines.append(
-            f"Label smoothing ε = {fmt(smoothing)} over K = {k} classes: "
-            f"y_i = (1 - ε) · y_i + ε/K"
-        )
-        lines += vector("y", b.target[r])
-    return lines
-
-
-def _softmax_steps(z: Any, what: str) -> list[str]:
-    """The softmax of one row of logits, step by step (compact)."""
-    z = np.asarray(z, dtype=np.float64)
-    top = float(z.max())
-    with np.errstate(over="ignore"):  # z - max z may overflow to -inf: exp gives 0
-        shifted = np.exp(z - top)
-    norm = float(shifted.sum())
-    lines = [f"{what} holds logits; softmax first, shifted by max z = {fmt(top)}:"]
-    lines.append("  q_i = exp(z_i - max z) / Σ_j exp(z_j - max z)")
-    lines += vector("z", z)
-    lines += vector(f"exp(z - {fmt(top)})", shifted)
-    lines.append(f"  Σ = {fmt(norm)}")
-    lines += vector("q", shifted / norm)
-    lines.append("  computed stably as ln q_i = z_i - logsumexp(z), where")
-    lines.append(
-        f"  logsumexp(z) = max z + ln Σ = {fmt(top)} + ln {fmt(norm)} = "
-        f"{fmt(top + np.log(norm))}"
-    )
-    return lines
-
-
-def _prediction_steps(outcome: Outcome, b: Breakdown, r: int, what: str = "PRED") -> list[str]:
-    lines: list[str] = []
-    eps = outcome.options.get("eps")
-    if b.logits is not None:
-        lines += _softmax_steps(b.logits[r], what)
-    elif outcome.options.get("normalize"):
-        key = "q" if what == "Q" else "pred"
-        raw = np.asarray(outcome.inputs[key].values).reshape(-1, b.terms.shape[1])[r]
-        lines.append(f"--normalize: {what} divided by its sum {fmt(raw.sum())}.")
-        if eps is None:  # with --eps the clipped q follows
-            assert b.prob is not None
-            lines += vector("q", b.prob[r])
-    if eps is not None and b.prob is not None:
-        lines.append(f"--eps {fmt(eps)}: each q_i clipped to [{fmt(eps)}, 1 - {fmt(eps)}]")
-        lines += vector("q", b.prob[r])
-    return lines
-
-
-def _unit_note(b: Breakdown) -> list[str]:
-    return _unit_note_from(b.ln_base, b.unit)
-
-
-# --------------------------------------------------------------------- measures
-
+    from xentcli.cli.calc.outcome import Outcome
 
 def _entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     log = log_name(b.ln_base)
@@ -189,14 +49,14 @@ def _entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
         lines.append(f"--normalize: P divided by its sum {fmt(raw.sum())}.")
         lines += vector("p", b.target[r] if b.target is not None else raw)
     assert b.target is not None
-    shown = _shown(b.terms[r])
+    shown = shown_terms(b.terms[r])
     for i in shown:
         p = b.target[r, i]
         if p == 0:
             lines.append(f"  i={i}:  p_i = 0, and 0 · {log} 0 = 0")
         else:
             lines.append(f"  i={i}:  -{fmt(p)} · {log} {fmt(p)} = {fmt(b.terms[r, i])}")
-    lines += _rest(b.terms[r], shown)
+    lines += rest_terms(b.terms[r], shown)
     k = b.terms.shape[1]
     lines.append(total("H(P)", b.terms[r].tolist(), b.rows[r], b.unit))
     if k > 1:
@@ -208,36 +68,15 @@ def _entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     return lines
 
 
-def _rest(terms: Any, shown: list[int]) -> list[str]:
-    """The classes left out by :func:`_shown`, and whether their terms are 0.
-
-    >>> _rest([0.5, 0.0, 0.25, 0.0], [0])
-    ['  ... 3 more classes, not shown (1 with a non-zero term, in the sum)']
-    >>> _rest([0.5, 0.0, 0.0], [0])
-    ['  ... 2 more classes with a term of 0']
-    """
-    hidden = len(terms) - len(shown)
-    if not hidden:
-        return []
-    nonzero = sum(1 for t in terms if t != 0) - sum(1 for i in shown if terms[i] != 0)
-    if not nonzero:
-        return [f"  ... {hidden} more classes with a term of 0"]
-    if nonzero == hidden:
-        return [f"  ... {hidden} more classes, not shown (their terms are in the sum)"]
-    return [
-        f"  ... {hidden} more classes, not shown ({nonzero} with a non-zero term, in the sum)"
-    ]
-
-
 def _cross_entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     log = log_name(b.ln_base)
-    lines = _target_steps(outcome, b, r) + _prediction_steps(outcome, b, r)
+    lines = target_steps(outcome, b, r) + prediction_steps(outcome, b, r)
     assert b.target is not None and b.prob is not None
     weighted = b.weights is not None
     if weighted:
         lines += vector("Class weights w", b.weights, indent=0)
     lines.append(f"Terms -{'w_i · ' if weighted else ''}y_i · {log} q_i:")
-    shown = _shown(b.terms[r])
+    shown = shown_terms(b.terms[r])
     for i in shown:
         y, q = b.target[r, i], b.prob[r, i]
         w = f"{fmt(b.weights[i])} · " if b.weights is not None else ""
@@ -245,7 +84,7 @@ def _cross_entropy(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
             lines.append(f"  i={i}:  y_i = 0, so the term is 0")
         else:
             lines.append(f"  i={i}:  -{w}{fmt(y)} · {log} {fmt(q)} = {fmt(b.terms[r, i])}")
-    lines += _rest(b.terms[r], shown)
+    lines += rest_terms(b.terms[r], shown)
     lines.append(total("H", b.terms[r].tolist(), b.rows[r], b.unit))
     if b.raw_target is None and np.count_nonzero(b.target[r]) == 1 and not weighted:
         true = int(np.flatnonzero(b.target[r])[0])
@@ -264,23 +103,23 @@ def _kl(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
         raw = np.asarray(outcome.inputs["p"].values).reshape(-1, b.terms.shape[1])[r]
         lines.append(f"--normalize: P divided by its sum {fmt(raw.sum())}.")
         lines += vector("p", b.target[r])
-    lines += _prediction_steps(outcome, b, r, "Q")
+    lines += prediction_steps(outcome, b, r, "Q")
     lines.append(f"Terms p_i · {log}(p_i / q_i):")
-    shown = _shown(b.terms[r])
+    shown = shown_terms(b.terms[r])
     for i in shown:
         p, q = b.target[r, i], b.prob[r, i]
         if p == 0:
             lines.append(f"  i={i}:  p_i = 0, so the term is 0")
         else:
             lines.append(f"  i={i}:  {fmt(p)} · {log}({fmt(p)} / {fmt(q)}) = {fmt(b.terms[r, i])}")
-    lines += _rest(b.terms[r], shown)
+    lines += rest_terms(b.terms[r], shown)
     lines.append(total("D_KL", b.terms[r].tolist(), b.rows[r], b.unit))
     h_p, h_pq = b.reference[0, r], b.reference[1, r]
     lines += [
         "Check with the identity D_KL(P || Q) = H(P, Q) - H(P):",
         f"  H(P, Q) = -Σ p_i · {log} q_i = {fmt(h_pq)} {b.unit}",
         f"  H(P)    = -Σ p_i · {log} p_i = {fmt(h_p)} {b.unit}",
-        f"  H(P, Q) - H(P) = {fmt(h_pq)} - {_paren(h_p)} = {fmt(h_pq - h_p)} {b.unit}",
+        f"  H(P, Q) - H(P) = {fmt(h_pq)} - {paren(h_p)} = {fmt(h_pq - h_p)} {b.unit}",
         "D_KL >= 0, with 0 only when Q = P; it is not symmetric in P and Q.",
     ]
     return lines
@@ -317,13 +156,13 @@ def _bce(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
 def _focal(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     log = log_name(b.ln_base)
     gamma = outcome.options["gamma"]
-    lines = _target_steps(outcome, b, r) + _prediction_steps(outcome, b, r)
+    lines = target_steps(outcome, b, r) + prediction_steps(outcome, b, r)
     assert b.target is not None and b.prob is not None and b.factor is not None
     if b.weights is not None:
         lines += vector("α", b.weights, indent=0)
     a = "α_i · " if b.weights is not None else ""
     lines.append(f"Terms -{a}y_i · (1 - q_i)^γ · {log} q_i, with γ = {fmt(gamma)}:")
-    shown = _shown(b.terms[r])
+    shown = shown_terms(b.terms[r])
     for i in shown:
         y, q = b.target[r, i], b.prob[r, i]
         if y == 0:
@@ -335,7 +174,7 @@ def _focal(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
             f" = {fmt(b.terms[r, i])}"
         )
         lines.append(f"        (the factor (1 - q_i)^γ = {fmt(b.factor[r, i])})")
-    lines += _rest(b.terms[r], shown)
+    lines += rest_terms(b.terms[r], shown)
     lines.append(total("FL", b.terms[r].tolist(), b.rows[r], b.unit))
     assert b.log_prob is not None
     weights = b.weights if b.weights is not None else 1.0
@@ -363,7 +202,7 @@ def _softmax(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     ]
     shown = range(min(len(z), MAX_TERMS))
     for i in shown:
-        lines.append(f"  i={i}:  exp({fmt(z[i])} - {_paren(top)}) = {fmt(b.target[r, i])}")
+        lines.append(f"  i={i}:  exp({fmt(z[i])} - {paren(top)}) = {fmt(b.target[r, i])}")
     lines.append(f"  Σ = {fmt(norm)}")
     if outcome.measure == "log-softmax":
         lse = top + np.log(norm)
@@ -373,7 +212,7 @@ def _softmax(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
         lines.append("ln q_i = z_i - logsumexp(z):")
         assert b.log_prob is not None
         for i in shown:
-            lines.append(f"  i={i}:  {fmt(z[i])} - {_paren(lse)} = {fmt(b.log_prob[r, i])}")
+            lines.append(f"  i={i}:  {fmt(z[i])} - {paren(lse)} = {fmt(b.log_prob[r, i])}")
     else:
         lines.append("q_i = exp(z_i - max z) / Σ:")
         for i in shown:
@@ -385,17 +224,17 @@ def _softmax(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
 
 def _grad(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     assert b.logits is not None
-    lines = _target_steps(outcome, b, r) + _softmax_steps(b.logits[r], "Z")[1:-2]
+    lines = target_steps(outcome, b, r) + softmax_steps(b.logits[r], "Z")[1:-2]
     assert b.target is not None and b.prob is not None and b.row_weight is not None
     weighted = b.weights is not None
     if weighted:
         lines += vector("Class weights w", b.weights, indent=0)
         lines.append(f"Σ_j w_j · y_j = {fmt(b.row_weight[r])}")
     # In another unit the loss is ln-loss / ln b, and so is its gradient.
-    scale = "" if b.ln_base == 1 else f" / ln {_base_number(b.ln_base)}"
+    scale = "" if b.ln_base == 1 else f" / ln {base_number(b.ln_base)}"
     if scale:
         lines.append(f"The loss is in {b.unit}, so each component is divided by ln "
-                     f"{_base_number(b.ln_base)}:")
+                     f"{base_number(b.ln_base)}:")
     for i in range(min(b.terms.shape[1], MAX_TERMS)):
         q, y = b.prob[r, i], b.target[r, i]
         if weighted:
@@ -409,15 +248,6 @@ def _grad(outcome: Outcome, b: Breakdown, r: int) -> list[str]:
     if b.terms.shape[1] > MAX_TERMS:
         lines.append(f"  ... {b.terms.shape[1] - MAX_TERMS} more classes, computed the same way")
     return lines
-
-
-def _base_number(ln_base: float) -> str:
-    """The base as written after ``ln`` (``2``, ``10``, ``3``).
-
-    >>> [_base_number(np.log(b)) for b in (2, 10, 3)]
-    ['2', '10', '3']
-    """
-    return log_name(ln_base)[3:].lstrip("_")
 
 
 _HEADERS: dict[str, Callable[[Outcome, Breakdown], list[str]]] = {
@@ -465,7 +295,7 @@ _BODIES: dict[str, Callable[[Outcome, Breakdown, int], list[str]]] = {
 def _reduction(outcome: Outcome, b: Breakdown) -> list[str]:
     """How the rows combine into the result (the core's value)."""
     value = outcome.value
-    n = _n_rows(outcome)
+    n = n_rows(outcome)
     unit = f" {outcome.unit}" if outcome.unit and not outcome.is_list else ""
     how = outcome.reduction
     if outcome.measure == "bce":
@@ -477,7 +307,7 @@ def _reduction(outcome: Outcome, b: Breakdown) -> list[str]:
             return [total(f"sum over the {count} labels", parts, value, outcome.unit or "")]
         if outcome.partial or len(parts) > 8:
             return [f"mean over the {count} labels = {fmt(value)}{unit}"]
-        expr = " + ".join(_paren(t) for t in parts)
+        expr = " + ".join(paren(t) for t in parts)
         line = f"mean over the {count} labels = ({expr}) / {count} = {fmt(value)}{unit}"
         short = f"mean over the {count} labels = {fmt(value)}{unit}"
         return [line if len(line) <= WIDTH else short]
@@ -500,13 +330,13 @@ def _reduction(outcome: Outcome, b: Breakdown) -> list[str]:
         if outcome.partial:
             lines.append(f"  = {fmt(value)}{unit}")
         else:
-            top = " + ".join(_paren(v) for v in rows)
+            top = " + ".join(paren(v) for v in rows)
             bottom = " + ".join(fmt(v) for v in b.row_weight.tolist())
             lines.append(f"  = ({top}) / ({bottom}) = {fmt(value)}{unit}")
     elif outcome.partial:
         lines.append(f"mean over the {n} rows = {fmt(value)}{unit}")
     else:
-        expr = " + ".join(_paren(v) for v in rows)
+        expr = " + ".join(paren(v) for v in rows)
         line = f"mean over the {n} rows = ({expr}) / {n} = {fmt(value)}{unit}"
         short = f"mean over the {n} rows = {fmt(value)}{unit}"
         lines.append(line if len(line) <= WIDTH else short)
@@ -524,13 +354,17 @@ def explanation(outcome: Outcome) -> list[str]:
     """The worked solution as lines of at most 80 characters (with the result last)."""
     if outcome.measure == "surprisal":
         return _surprisal(outcome)
+    if not has_breakdown(outcome):
+        from xentcli.cli.calc.worked import worked
+
+        return _fit([*worked(outcome), _result_line(outcome)])
     b = outcome.breakdown
     assert b is not None
-    lines = _HEADERS[outcome.measure](outcome, b) + _unit_note(b)
+    lines = _HEADERS[outcome.measure](outcome, b) + unit_note(b)
     for r in range(b.terms.shape[0]):
-        lines += _rows_header(outcome, r) + _BODIES[outcome.measure](outcome, b, r)
+        lines += rows_header(outcome, r) + _BODIES[outcome.measure](outcome, b, r)
     if outcome.partial:
-        first, last = b.terms.shape[0], _n_rows(outcome) - 1
+        first, last = b.terms.shape[0], n_rows(outcome) - 1
         rows = f"row {first} is" if first == last else f"rows {first} to {last} are"
         lines += ["", f"({rows} computed the same way)"]
     lines += _reduction(outcome, b)
@@ -573,7 +407,7 @@ def _surprisal(outcome: Outcome) -> list[str]:
     p = np.asarray(outcome.inputs["p"].values).reshape(-1)
     s = np.asarray(outcome.value, dtype=np.float64).reshape(-1)
     lines = [f"Surprisal  I(p) = -{log} p: the rarer the outcome, the bigger the surprise"]
-    lines += _unit_note_from(ln_base, unit)
+    lines += unit_note_from(ln_base, unit)
     for i in range(min(p.size, MAX_TERMS)):
         note = "  (an impossible outcome)" if p[i] == 0 else ""
         lines.append(f"  -{log} {fmt(p[i])} = {fmt(s[i])} {unit}{note}")
@@ -583,18 +417,11 @@ def _surprisal(outcome: Outcome) -> list[str]:
     return _fit(lines)
 
 
-def _unit_note_from(ln_base: float, unit: str) -> list[str]:
-    log = log_name(ln_base)
-    if log == "ln":
-        return []
-    return [f"({log} x = ln x / ln {_base_number(ln_base)}: results in {unit})"]
-
-
 def write_explanation(outcome: Outcome) -> None:
     """Print the worked solution; the result line in bold."""
     from rich.text import Text
 
-    from xentcli.cli.calc_render import result_console
+    from xentcli.cli.calc.render import result_console
 
     console = result_console()
     lines = explanation(outcome)

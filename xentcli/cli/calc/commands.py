@@ -2,18 +2,47 @@
 
 This module only declares the interface (Typer reads it to build the help);
 it imports nothing heavy. Each command hands its arguments to
-:func:`xentcli.cli.calc_run.run`, imported when the command runs, which parses
+:func:`xentcli.cli.calc.run.run`, imported when the command runs, which parses
 the vectors, calls the core and renders the result.
 """
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
-from xentcli.cli.calc_command import CalcGroup, NumbersCommand
+from xentcli.cli.calc.group import CalcGroup, NumbersCommand
+from xentcli.cli.calc.params import (
+    _VECTOR,
+    AlphaOpt,
+    BaseOpt,
+    BinarySmoothingOpt,
+    BinsOpt,
+    ElementReductionOpt,
+    EpsOpt,
+    ExplainOpt,
+    GammaOpt,
+    IgnoreIndexOpt,
+    JsonOpt,
+    LabelsArg,
+    LogitsOpt,
+    NormalizeOpt,
+    PArg,
+    PlotOpt,
+    PosWeightOpt,
+    PredArg,
+    QArg,
+    QuietOpt,
+    Reduction,
+    ReductionOpt,
+    SampleWeightsOpt,
+    SigmoidLogitsOpt,
+    SmoothingOpt,
+    TargetArg,
+    WeightsOpt,
+    ZArg,
+)
 
 #: The calculator's commands are declared on this app; the `calc` group below
 #: builds each one only when it is used (see CalcGroup).
@@ -28,7 +57,8 @@ calc_app = typer.Typer(
     name="calc",
     cls=_CalcGroup,
     help=(
-        "Calculator: entropy, cross-entropy, KL, BCE, focal loss, softmax, gradient.\n\n"
+        "Calculator: entropy, cross-entropy, KL, JS, BCE, focal losses, perplexity, "
+        "calibration (ECE, Brier), softmax, gradient.\n\n"
         "Vectors are typed as 0.2,0.3,0.5 (or \"0.2 0.3 0.5\", \"[0.2, 0.3, 0.5]\", "
         "fractions like 1/6), or read with @file (CSV, TSV, text, .npy) or - (stdin); "
         "rows are samples. The target comes first, the prediction second, as in "
@@ -39,125 +69,8 @@ calc_app = typer.Typer(
 )
 
 
-class Reduction(str, Enum):
-    mean = "mean"
-    sum = "sum"
-    none = "none"
-
-
-_VECTOR = "0.2,0.3,0.5 | @file | -"
-
-# Arguments -----------------------------------------------------------------------
-PArg = Annotated[
-    str, typer.Argument(metavar="P", help=f"The distribution P: {_VECTOR}.", show_default=False)
-]
-QArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="Q", help=f"The distribution Q (or logits with --logits): {_VECTOR}.",
-        show_default=False,
-    ),
-]
-TargetArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="TARGET",
-        help=f"True distribution ({_VECTOR}), or a class index like 2 (one per row in a file).",
-        show_default=False,
-    ),
-]
-LabelsArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="TARGET", help=f"Labels in [0, 1], one per element of PRED: {_VECTOR}.",
-        show_default=False,
-    ),
-]
-PredArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="PRED", help=f"Predicted probabilities (or logits with --logits): {_VECTOR}.",
-        show_default=False,
-    ),
-]
-ZArg = Annotated[
-    str, typer.Argument(metavar="Z", help=f"Logits: {_VECTOR}.", show_default=False)
-]
-
-# Options ---------------------------------------------------------------------------
-# Numbers are taken as text and read by the calculator's own parser, so that
-# fractions work (--label-smoothing 1/10) and a bad value is named in the error.
-BaseOpt = Annotated[
-    str,
-    typer.Option(
-        "--base", "-b", metavar="BASE",
-        help="Log base: e (nats), 2 (bits), 10 (bans), or any positive number but 1.",
-    ),
-]
-LogitsOpt = Annotated[
-    bool,
-    typer.Option("--logits", help="The prediction holds logits: softmax is applied inside."),
-]
-SigmoidLogitsOpt = Annotated[
-    bool,
-    typer.Option("--logits", help="PRED holds logits: the sigmoid is applied inside, stably."),
-]
-WeightsOpt = Annotated[
-    str | None,
-    typer.Option("--weights", metavar="W", help="Per-class weights w_i: 1,2,1 (or @file).",
-                 show_default=False),
-]
-SmoothingOpt = Annotated[
-    str,
-    typer.Option("--label-smoothing", metavar="E",
-                 help="Label smoothing: the target becomes (1 - E) y + E/K."),
-]
-GammaOpt = Annotated[str, typer.Option("--gamma", metavar="G", help="Focusing parameter, >= 0.")]
-AlphaOpt = Annotated[
-    str | None,
-    typer.Option("--alpha", metavar="A",
-                 help="Class balance: one number, or one per class (0.25,0.75).",
-                 show_default=False),
-]
-PosWeightOpt = Annotated[
-    str | None,
-    typer.Option("--pos-weight", metavar="W",
-                 help="Weight of the positive term: one number, or one per label.",
-                 show_default=False),
-]
-EpsOpt = Annotated[
-    str | None,
-    typer.Option("--eps", metavar="E",
-                 help="Clip predicted probabilities to [E, 1 - E]. Default: no clipping.",
-                 show_default=False),
-]
-NormalizeOpt = Annotated[
-    bool, typer.Option("--normalize", help="Rescale rows that do not sum to 1.")
-]
-ReductionOpt = Annotated[
-    Reduction,
-    typer.Option("--reduction", "-r", help="How rows (samples) are combined."),
-]
-ElementReductionOpt = Annotated[
-    Reduction,
-    typer.Option("--reduction", "-r", help="How the losses of all elements are combined."),
-]
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one JSON object (strict: no NaN/Infinity literals).")
-]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print the bare value only, for scripts.")
-]
-ExplainOpt = Annotated[
-    bool, typer.Option("--explain", help="Show the worked solution, step by step.")
-]
-PlotOpt = Annotated[
-    bool, typer.Option("--plot", help="Draw the distributions as bars under the result.")
-]
-
-
 def _run(measure: str, **arguments: Any) -> None:
-    from xentcli.cli.calc_run import run
+    from xentcli.cli.calc.run import run
 
     run(measure, arguments)
 
@@ -217,6 +130,8 @@ def cross_entropy_command(
     label_smoothing: SmoothingOpt = "0",
     eps: EpsOpt = None,
     normalize: NormalizeOpt = False,
+    ignore_index: IgnoreIndexOpt = None,
+    sample_weights: SampleWeightsOpt = None,
     reduction: ReductionOpt = Reduction.mean,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -232,6 +147,7 @@ def cross_entropy_command(
     """
     _run("cross-entropy", target=target, pred=pred, base=base, logits=logits,
          weights=weights, label_smoothing=label_smoothing, eps=eps, normalize=normalize,
+         ignore_index=ignore_index, sample_weights=sample_weights,
          reduction=reduction.value, json=json_out, quiet=quiet, explain=explain, plot=plot)
 
 
@@ -251,6 +167,7 @@ def kl_command(
     logits: LogitsOpt = False,
     eps: EpsOpt = None,
     normalize: NormalizeOpt = False,
+    sample_weights: SampleWeightsOpt = None,
     reduction: ReductionOpt = Reduction.mean,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -264,7 +181,8 @@ def kl_command(
     Example: xent calc kl 0.2,0.3,0.5 0.1,0.2,0.7
     """
     _run("kl", p=p, q=q, base=base, logits=logits, eps=eps, normalize=normalize,
-         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain, plot=plot)
+         sample_weights=sample_weights, reduction=reduction.value, json=json_out,
+         quiet=quiet, explain=explain, plot=plot)
 
 
 @commands.command(
@@ -281,7 +199,9 @@ def bce_command(
     base: BaseOpt = "e",
     logits: SigmoidLogitsOpt = False,
     pos_weight: PosWeightOpt = None,
+    label_smoothing: BinarySmoothingOpt = "0",
     eps: EpsOpt = None,
+    sample_weights: SampleWeightsOpt = None,
     reduction: ElementReductionOpt = Reduction.mean,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -294,11 +214,13 @@ def bce_command(
 
     \b
     With --pos-weight w:  -[w y log p + (1 - y) log(1 - p)].
+    With --label-smoothing E:  y becomes y (1 - E) + E/2 (keras's rule).
 
     Example: xent calc bce 1,0,1 0.9,0.2,0.6
     """
     _run("bce", target=target, pred=pred, base=base, logits=logits, pos_weight=pos_weight,
-         eps=eps, reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
+         label_smoothing=label_smoothing, eps=eps, sample_weights=sample_weights,
+         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
 @commands.command("focal", cls=NumbersCommand)
@@ -312,6 +234,8 @@ def focal_command(
     label_smoothing: SmoothingOpt = "0",
     eps: EpsOpt = None,
     normalize: NormalizeOpt = False,
+    ignore_index: IgnoreIndexOpt = None,
+    sample_weights: SampleWeightsOpt = None,
     reduction: ReductionOpt = Reduction.mean,
     json_out: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -326,6 +250,7 @@ def focal_command(
     """
     _run("focal", target=target, pred=pred, gamma=gamma, alpha=alpha, base=base,
          logits=logits, label_smoothing=label_smoothing, eps=eps, normalize=normalize,
+         ignore_index=ignore_index, sample_weights=sample_weights,
          reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
@@ -359,6 +284,7 @@ def grad_command(
     base: BaseOpt = "e",
     weights: WeightsOpt = None,
     label_smoothing: SmoothingOpt = "0",
+    ignore_index: IgnoreIndexOpt = None,
     reduction: Annotated[
         Reduction,
         typer.Option("--reduction", "-r",
@@ -376,8 +302,181 @@ def grad_command(
     Example: xent calc grad 2 -1,0,2
     """
     _run("grad", target=target, z=z, base=base, weights=weights,
-         label_smoothing=label_smoothing, reduction=reduction.value, json=json_out,
-         quiet=quiet, explain=explain)
+         label_smoothing=label_smoothing, ignore_index=ignore_index,
+         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
+
+
+@commands.command(
+    "js", cls=NumbersCommand,
+    short_help="Jensen-Shannon divergence ½KL(P||M) + ½KL(Q||M), M = (P+Q)/2.",
+)
+def js_command(
+    p: PArg,
+    q: Annotated[
+        str, typer.Argument(metavar="Q", help=f"The distribution Q: {_VECTOR}.",
+                            show_default=False),
+    ],
+    distance: Annotated[
+        bool,
+        typer.Option("--distance", help="Its square root, a metric (scipy's jensenshannon)."),
+    ] = False,
+    base: BaseOpt = "e",
+    normalize: NormalizeOpt = False,
+    sample_weights: SampleWeightsOpt = None,
+    reduction: ReductionOpt = Reduction.mean,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    explain: ExplainOpt = False,
+    plot: PlotOpt = False,
+) -> None:
+    """Jensen-Shannon divergence  JS(P, Q) = ½ KL(P || M) + ½ KL(Q || M).
+
+    \b
+    M = (P + Q)/2, the average of the two.
+
+    Symmetric and always finite: at most ln 2 nats (1 bit). With --distance,
+    its square root, which obeys the triangle inequality.
+
+    Example: xent calc js 0.2,0.3,0.5 0.1,0.2,0.7 --base 2
+    """
+    _run("js", p=p, q=q, distance=distance, base=base, normalize=normalize,
+         sample_weights=sample_weights, reduction=reduction.value, json=json_out,
+         quiet=quiet, explain=explain, plot=plot)
+
+
+@commands.command(
+    "perplexity", cls=NumbersCommand,
+    short_help="Perplexity exp(mean cross-entropy in nats), bits per token.",
+)
+def perplexity_command(
+    target: TargetArg,
+    pred: PredArg,
+    logits: LogitsOpt = False,
+    weights: WeightsOpt = None,
+    label_smoothing: SmoothingOpt = "0",
+    eps: EpsOpt = None,
+    normalize: NormalizeOpt = False,
+    ignore_index: IgnoreIndexOpt = None,
+    sample_weights: SampleWeightsOpt = None,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    explain: ExplainOpt = False,
+) -> None:
+    """Perplexity  PPL = exp(mean_n H(y_n, q_n)), the cross-entropy in nats.
+
+    The number of equally likely choices the model is as unsure as: K for a
+    uniform guess over K classes, 1 for a perfect model. The same in any base
+    (2^bits = e^nats); --json also gives bits_per_token, the mean in bits.
+
+    Example: xent calc perplexity "0;1" "0.5,0.5;0.25,0.75"
+    """
+    _run("perplexity", target=target, pred=pred, logits=logits, weights=weights,
+         label_smoothing=label_smoothing, eps=eps, normalize=normalize,
+         ignore_index=ignore_index, sample_weights=sample_weights, reduction="mean",
+         json=json_out, quiet=quiet, explain=explain)
+
+
+@commands.command(
+    "sigmoid-focal", cls=NumbersCommand,
+    short_help="Sigmoid focal loss -α_t (1 - p_t)^γ log p_t, per label.",
+)
+def sigmoid_focal_command(
+    target: LabelsArg,
+    pred: Annotated[
+        str,
+        typer.Argument(metavar="PRED",
+                       help=f"Probabilities p of label 1 (or logits with --logits): {_VECTOR}.",
+                       show_default=False),
+    ],
+    gamma: GammaOpt = "2",
+    alpha: Annotated[
+        str | None,
+        typer.Option("--alpha", metavar="A",
+                     help="Weight α of label 1 (1 - α for label 0), in [0, 1]. Default: none.",
+                     show_default=False),
+    ] = None,
+    base: BaseOpt = "e",
+    logits: SigmoidLogitsOpt = False,
+    eps: EpsOpt = None,
+    sample_weights: SampleWeightsOpt = None,
+    reduction: ElementReductionOpt = Reduction.mean,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    explain: ExplainOpt = False,
+) -> None:
+    """Sigmoid focal loss  -α_t (1 - p_t)^γ log p_t  per label (RetinaNet's).
+
+    TARGET (y) first, PRED (p) second.
+
+    \b
+    p_t = p for y = 1, 1 - p for y = 0;
+    α_t = α for y = 1, 1 - α for y = 0 (no --alpha: α_t = 1).
+
+    γ = 0 without --alpha gives the binary cross-entropy back.
+
+    Example: xent calc sigmoid-focal 1,0,1 2.0,-1.0,0.5 --logits --alpha 0.25
+    """
+    _run("sigmoid-focal", target=target, pred=pred, gamma=gamma, alpha=alpha, base=base,
+         logits=logits, eps=eps, sample_weights=sample_weights, reduction=reduction.value,
+         json=json_out, quiet=quiet, explain=explain)
+
+
+@commands.command(
+    "ece", cls=NumbersCommand,
+    short_help="Expected calibration error Σ_b (n_b/N)·|acc_b - conf_b|.",
+)
+def ece_command(
+    target: TargetArg,
+    pred: PredArg,
+    bins: BinsOpt = "15",
+    logits: LogitsOpt = False,
+    normalize: NormalizeOpt = False,
+    ignore_index: IgnoreIndexOpt = None,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    explain: ExplainOpt = False,
+) -> None:
+    """Expected calibration error  ECE = Σ_b (n_b / N) · |acc_b - conf_b|.
+
+    Each row's confidence is its largest probability (the top label); rows go
+    into B bins of equal width (lo, hi] by confidence, and in each bin the
+    share of right answers (acc_b) is compared with the mean confidence
+    (conf_b). 0 is perfectly calibrated.
+
+    Example: xent calc ece "0;1;1;0" "0.9,0.1;0.6,0.4;0.2,0.8;0.7,0.3" --bins 5
+    """
+    _run("ece", target=target, pred=pred, bins=bins, logits=logits, normalize=normalize,
+         ignore_index=ignore_index, reduction="mean", json=json_out, quiet=quiet,
+         explain=explain)
+
+
+@commands.command(
+    "brier", cls=NumbersCommand,
+    short_help="Brier score: mean over rows of Σ_k (q_k - y_k)².",
+)
+def brier_command(
+    target: TargetArg,
+    pred: PredArg,
+    logits: LogitsOpt = False,
+    normalize: NormalizeOpt = False,
+    ignore_index: IgnoreIndexOpt = None,
+    sample_weights: SampleWeightsOpt = None,
+    reduction: ReductionOpt = Reduction.mean,
+    json_out: JsonOpt = False,
+    quiet: QuietOpt = False,
+    explain: ExplainOpt = False,
+) -> None:
+    """Brier score  BS = Σ_k (q_k - y_k)²  per row, then the mean over rows.
+
+    The squared distance from the prediction to the one-hot target: 0 for a
+    sure, right answer, 2 for a sure, wrong one; finite even where the
+    cross-entropy is infinite.
+
+    Example: xent calc brier 0 0.7,0.2,0.1
+    """
+    _run("brier", target=target, pred=pred, logits=logits, normalize=normalize,
+         ignore_index=ignore_index, sample_weights=sample_weights,
+         reduction=reduction.value, json=json_out, quiet=quiet, explain=explain)
 
 
 def register(app: typer.Typer) -> None:

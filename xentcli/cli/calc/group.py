@@ -26,8 +26,9 @@ import typer.main
 from typer.core import TyperCommand, TyperGroup
 
 from xentcli.cli.coercion import use_plain_coercion
+from xentcli.errors import InputError
 
-__all__ = ["CalcGroup", "NumbersCommand", "looks_numeric", "reorder"]
+__all__ = ["CalcGroup", "NumbersCommand", "looks_numeric", "reorder", "split_vector_hint"]
 
 # A minus (ASCII or typographic) followed by a digit, a point, "inf" or "nan".
 _NUMERIC = re.compile(r"[-\u2212](?:\d|\.\d|inf|nan)", re.IGNORECASE)
@@ -71,19 +72,60 @@ def reorder(args: Sequence[str], takes_value: set[str]) -> list[str]:
     return [*options, "--", *positional]
 
 
+# One number as typed: 0.5, -1, 1/6, 2e-3, inf (a whole vector has a comma or a space).
+_ONE_NUMBER = re.compile(
+    r"[-+\u2212]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:/\d+\.?\d*)?|inf)",
+    re.IGNORECASE,
+)
+
+
+def split_vector_hint(names: Sequence[str], words: Sequence[str]) -> str | None:
+    """The message for a vector typed with spaces, which the shell split into words.
+
+    ``names`` are the command's arguments (P, or TARGET and PRED); ``words``
+    the positional words given. None unless there are more words than
+    arguments and every word is a single number.
+
+    >>> split_vector_hint(["P"], ["0.5", "0.5"])
+    'P is one argument: join its numbers with commas (0.5,0.5) or quotes'
+    >>> split_vector_hint(["TARGET", "PRED"], ["0", "0.2", "0.8"])
+    "3 numbers for TARGET PRED: join each vector's numbers with commas"
+    >>> split_vector_hint(["P"], ["0.5", "x"]) is None
+    True
+    """
+    if len(words) <= len(names) or not all(_ONE_NUMBER.fullmatch(w) for w in words):
+        return None
+    if len(names) > 1:
+        return (f"{len(words)} numbers for {' '.join(names)}: join each vector's numbers "
+                "with commas")
+    example = ",".join(words)
+    if len(example) > 13:  # the message stays within 80 columns
+        example = ",".join(words[:2])[:9] + ",..."
+    return f"{names[0]} is one argument: join its numbers with commas ({example}) or quotes"
+
+
 class NumbersCommand(TyperCommand):
     """A command whose positional arguments may be negative numbers without ``--``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         use_plain_coercion(self, ctx)
         takes_value: set[str] = set()
+        arguments: list[str] = []
         for param in self.get_params(ctx):
-            if getattr(param, "param_type_name", "") == "option" and not (
+            kind = getattr(param, "param_type_name", "")
+            if kind == "option" and not (
                 getattr(param, "is_flag", False) or getattr(param, "count", False)
             ):
                 takes_value.update(param.opts)
                 takes_value.update(param.secondary_opts)
-        return super().parse_args(ctx, reorder(args, takes_value))
+            elif kind == "argument":
+                arguments.append(getattr(param, "metavar", None) or str(param.name).upper())
+        ordered = reorder(args, takes_value)
+        if "--" in ordered:
+            hint = split_vector_hint(arguments, ordered[ordered.index("--") + 1 :])
+            if hint is not None:
+                raise InputError(hint)
+        return super().parse_args(ctx, ordered)
 
 
 class _LazyCommands(MutableMapping[str, Any]):
