@@ -209,3 +209,23 @@ def test_running_out_of_memory_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == wrapped("Error: not enough memory for this input; try a smaller file or "
                              "a machine with more memory.\n")
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["ce", "0", "0.5,0.5", "--eps"], "--eps"),
+    (["ce", "0", "0.5,0.5", "--base"], "--base"),
+    (["ce", "0", "0.5,0.5", "--eps", "--base", "2"], "--eps"),
+    (["entropy", "--base", "-q", "0.5,0.5"], "--base"),
+])
+def test_an_option_without_its_value_is_named(args: list[str], option: str) -> None:
+    # It used to take the '--' put before the numbers as its value: "got '--'".
+    result = runner.invoke(app, ["calc", *args])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: {option} needs a value. See 'xent calc {args[0]} --help'.\n"
+    )
+
+
+def test_an_option_followed_by_its_value_still_works() -> None:
+    result = runner.invoke(app, ["calc", "ce", "0", "0.5,0.5", "--base", "2", "-q"])
+    assert (result.exit_code, result.stdout) == (0, "1.0\n")

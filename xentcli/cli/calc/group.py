@@ -72,6 +72,28 @@ def reorder(args: Sequence[str], takes_value: set[str]) -> list[str]:
     return [*options, "--", *positional]
 
 
+def missing_value(args: Sequence[str], takes_value: set[str],
+                  option_names: set[str]) -> str | None:
+    """The first option that takes a value but has none: the last word, or one
+    followed by another option's name (a negative number is a value).
+
+    >>> missing_value(["0", "0.5,0.5", "--eps"], {"--eps"}, {"--eps", "-q"})
+    '--eps'
+    >>> missing_value(["--eps", "-q", "0", "1"], {"--eps"}, {"--eps", "-q"})
+    '--eps'
+    >>> missing_value(["--alpha", "-0.5", "0", "1"], {"--alpha"}, {"--alpha"}) is None
+    True
+    """
+    for i, word in enumerate(args):
+        if word == "--":
+            return None
+        if word in takes_value:
+            following = args[i + 1] if i + 1 < len(args) else None
+            if following is None or following.split("=", 1)[0] in option_names:
+                return word
+    return None
+
+
 # One number as typed: 0.5, -1, 1/6, 2e-3, inf (a whole vector has a comma or a space).
 _ONE_NUMBER = re.compile(
     r"[-+\u2212]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:/\d+\.?\d*)?|inf)",
@@ -110,16 +132,22 @@ class NumbersCommand(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         use_plain_coercion(self, ctx)
         takes_value: set[str] = set()
+        option_names: set[str] = set()
         arguments: list[str] = []
         for param in self.get_params(ctx):
             kind = getattr(param, "param_type_name", "")
-            if kind == "option" and not (
-                getattr(param, "is_flag", False) or getattr(param, "count", False)
-            ):
-                takes_value.update(param.opts)
-                takes_value.update(param.secondary_opts)
+            if kind == "option":
+                option_names.update(param.opts)
+                option_names.update(param.secondary_opts)
+                if not (getattr(param, "is_flag", False) or getattr(param, "count", False)):
+                    takes_value.update(param.opts)
+                    takes_value.update(param.secondary_opts)
             elif kind == "argument":
                 arguments.append(getattr(param, "metavar", None) or str(param.name).upper())
+        missing = missing_value(args, takes_value, option_names)
+        if missing is not None:
+            # Reordered, the option would take the '--' before the numbers as its value.
+            ctx.fail(f"{missing} needs a value")
         ordered = reorder(args, takes_value)
         if "--" in ordered:
             hint = split_vector_hint(arguments, ordered[ordered.index("--") + 1 :])
