@@ -102,6 +102,7 @@ def _inline_rows(text: str, name: str) -> list[str]:
     text = text.translate(MINUS).strip()
     if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]  # quotes that reached us literally (a script, another shell)
+    _check_brackets(text, name)
     if text.startswith("[") or text.startswith("("):
         text = _ROW_BREAK.sub(";", text)
         text = text.replace("[", " ").replace("]", " ").replace("(", " ").replace(")", " ")
@@ -113,6 +114,31 @@ def _inline_rows(text: str, name: str) -> list[str]:
             raise InputError(f"{name}: empty row in {line.strip()!r}: two semicolons in a row?")
         rows.extend(piece for piece in pieces if piece.strip())
     return rows
+
+
+def _check_brackets(text: str, name: str) -> None:
+    """Brackets pair up and nest at most two deep (a row, or rows of a batch):
+    '[0.5,0.5' or '[[[0.5]]]' would otherwise be read as something not typed.
+
+    >>> _check_brackets("[[0.2, 0.8], [0.5, 0.5]]", "P")
+    >>> _check_brackets("[0.5,0.5", "P")
+    Traceback (most recent call last):
+    xentcli.errors.InputError: P: a '[' is never closed: write ] after the numbers
+    """
+    closing = {"[": "]", "(": ")"}
+    stack: list[str] = []
+    for char in text:
+        if char in closing:
+            stack.append(char)
+            if len(stack) > 2:
+                raise InputError(f"{name}: brackets nest more than two deep; a batch is "
+                                 "[[a, b], [c, d]]")
+        elif char in ")]":
+            if not stack or closing[stack.pop()] != char:
+                raise InputError(f"{name}: a '{char}' closes nothing: check the brackets")
+    if stack:
+        raise InputError(f"{name}: a '{stack[-1]}' is never closed: write "
+                         f"{closing[stack[-1]]} after the numbers")
 
 
 def _parse_inline(text: str, name: str) -> Vector:

@@ -92,7 +92,10 @@ def _convert_chunk(
     except ValueError:
         block = None  # something numpy's parser refuses: find it, or parse it our way
     if block is not None and (width is None or block.size == 0 or block.shape[1] == width):
-        return block
+        # numpy reads a written-out -1e999 as -inf, a masked class: only a literal
+        # -inf may mean that, so a block with an infinity is read token by token.
+        if not np.isinf(block).any():
+            return block
     return _convert_slowly(chunk, name, source, offset, width)
 
 
