@@ -9,6 +9,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -302,7 +303,7 @@ def test_hints_come_one_by_one_and_are_counted(tmp_path: Path) -> None:
             "included. Answer: ? Hint 2/2: The true class keeps 1 − ε and gets its share "
             f"ε/K = {eps / k:.4f} back. Answer: ? No more hints. Answer: ") in text
     db = Path(os.environ["XENT_HOME"]) / "progress.db"
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute("SELECT question_id, hints, correct, diagnosis FROM answers").fetchall()
     assert rows == [("smoothing-true-class", 2, 1, None)]
 
@@ -451,7 +452,7 @@ def test_an_escape_sequence_in_piped_input_never_reaches_the_grader_or_the_store
                                 "out of it.")
     assert "\x1b" not in result.stdout + result.stderr
     db = Path(os.environ["XENT_HOME"]) / "progress.db"
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         (given,) = conn.execute("SELECT given FROM answers").fetchone()
     assert given == answer
 

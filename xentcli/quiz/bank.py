@@ -14,6 +14,7 @@ The question model (:class:`Question`, :class:`Instance`, drawing) lives in
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -217,7 +218,10 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
         report(None, str(exc))
         return None
     except OSError as exc:
-        report(None, f"cannot read the file: {exc.strerror or exc}")
+        if exc.errno == errno.ELOOP:  # Python >= 3.13 resolves a loop without complaint
+            report(None, "a symbolic link that loops back on itself")
+        else:
+            report(None, f"cannot read the file: {exc.strerror or exc}")
         return None
     try:
         data = _parse(content, write_cache)
