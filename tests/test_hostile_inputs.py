@@ -58,3 +58,19 @@ def test_brackets_that_pair_are_read(typed: str) -> None:
     code, out, err = _calc("entropy", typed, "-q")
     assert (code, err) == (0, "")
     assert abs(float(out) - 0.6931471805599453) < 1e-15
+
+
+def test_an_endless_line_on_stdin_is_refused_while_it_is_read() -> None:
+    # `xent calc entropy - < /dev/zero` grew without limit (5 GB in 10 s).
+    code, out, err = _calc("entropy", "-", "-q", stdin="\0" * (1_100_000))
+    assert (code, out) == (2, "")
+    assert err == "Error: P: standard input line 1 is longer than 1 MB of text: one row per line\n"
+
+
+def test_a_file_line_past_the_limit_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "wide.csv"
+    data.write_text("0.5," * 300_000 + "0.5\n")
+    code, out, err = _calc("entropy", f"@{data}", "-q")
+    assert (code, out) == (2, "")
+    assert err == wrapped(
+        f"Error: P: @{data} line 1 is longer than 1 MB of text: one row per line\n")

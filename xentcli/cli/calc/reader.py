@@ -122,9 +122,24 @@ def _convert_slowly(
     return np.array(rows, dtype=np.float64).reshape(len(rows), width or 0)
 
 
+#: The longest line read (characters). A row of numbers is far shorter; a line
+#: past this (a 500 MB file without a newline, /dev/zero) is refused while it is
+#: read instead of being held whole.
+MAX_LINE = 1 << 20
+
+
 def _lines(stream: TextIO, name: str, source: str) -> Iterator[str]:
+    number = 0
     try:
-        yield from stream
+        while True:
+            line = stream.readline(MAX_LINE + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE:
+                raise InputError(f"{name}: {source} line {number} is longer than "
+                                 f"{MAX_LINE // (1 << 20)} MB of text: one row per line")
+            yield line
     except UnicodeDecodeError:
         raise InputError(f"{name}: {source} is not a text file (nor a .npy array)") from None
 
