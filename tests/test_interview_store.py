@@ -103,7 +103,8 @@ def test_the_interview_migration_keeps_every_row_of_a_file_from_the_schema_befor
         [saved] = read_interviews(store)
         assert read_exam_date(store) == date(2026, 12, 4)
     assert saved.report["questions"][0]["id"] == "q9"
-    newest = max(open_store().history(), key=lambda r: r["id"])  # type: ignore[union-attr]
+    with open_store() as store:  # type: ignore[union-attr]
+        newest = max(store.history(), key=lambda r: r["id"])
     assert newest["session_id"] == 4  # after the three old sessions
 
 
