@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from xentcli.errors import BankError
 from xentcli.quiz import bank as banks
 from xentcli.quiz import bankcache
 from xentcli.quiz.bank import read_banks, shipped_bank_dir
@@ -54,7 +55,9 @@ def test_cached_data_is_the_parsed_data_with_every_line(name: str) -> None:
     key = bankcache.entry_key(path.read_bytes())
     cached = bankcache.load_entry(key)
     assert cached is not None
-    assert _same(cached, fresh)
+    data, clean = cached
+    assert clean is True
+    assert _same(data, fresh)
 
 
 def test_a_second_read_uses_the_cache_and_says_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,7 +130,7 @@ def test_entries_are_written_whole(tmp_path: Path) -> None:
     folder = bankcache.cache_dir()
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("bank-")) == []
     for entry in _entries():
-        assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "data"}
+        assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "data", "clean"}
 
 
 def test_a_cache_that_cannot_be_written_is_not_used(tmp_path: Path,
@@ -231,3 +234,66 @@ def test_the_card_key_covers_the_text_and_the_code_that_computes(
     assert key != bankcache.card_key("H = {entropy([0.25, 0.75])}")
     monkeypatch.setattr(bankcache, "_RENDER_SOURCE", b"other code")
     assert bankcache.card_key("H = {entropy([0.5, 0.5])}") != key
+
+
+# ------------------------------------------------------------- a clean entry
+
+
+def _no_compile(text: str) -> Any:
+    raise AssertionError(f"compiled {text!r} while reading a file read cleanly before")
+
+
+def test_a_clean_file_is_read_again_with_its_formulas_checked_when_drawn(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from xentcli.quiz import reader
+
+    good = FIXTURES / "good"
+    checked = banks.load_banks([good])  # the first read checks everything
+    monkeypatch.setattr(reader, "compile_formula", _no_compile)
+    monkeypatch.setattr(reader, "compile_template", _no_compile)
+    deferred = banks.load_banks([good])
+    assert deferred.questions == checked.questions
+    assert [q.lines for q in deferred.questions] == [q.lines for q in checked.questions]
+    for fresh, later in zip(checked.questions, deferred.questions, strict=True):
+        for seed in range(4):
+            assert later.instantiate(seed) == fresh.instantiate(seed)
+    with pytest.raises(AssertionError, match="while reading a file read cleanly"):
+        read_banks([good])  # what bank check reads: never deferred
+
+
+def test_a_file_with_a_problem_is_always_checked_in_full(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from xentcli.quiz import reader
+
+    bank = tmp_path / "basics.yaml"
+    text = (FIXTURES / "good" / "basics.yaml").read_text(encoding="utf-8")
+    bank.write_text(text.replace("answer: cross_entropy(2,", "answer: cross_entropy(two,"),
+                    encoding="utf-8")
+    first = read_banks([bank])[1]
+    assert [p.reason for p in first] == ["answer: unknown name 'two'"]
+    assert json.loads(_entry_of(bank).read_text(encoding="utf-8"))["clean"] is False
+    with pytest.raises(BankError, match="unknown name 'two'"):
+        banks.load_banks([bank])
+    monkeypatch.setattr(reader, "compile_formula", _no_compile)
+    with pytest.raises(AssertionError, match="while reading"):
+        banks.load_banks([bank])
+
+
+def test_a_forged_clean_entry_can_do_no_more_than_an_edited_bank(tmp_path: Path) -> None:
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    read_banks([bank])
+    entry = _entry_of(bank)
+    good = entry.read_text(encoding="utf-8")
+    assert '"cross_entropy(2, [0.1, 0.2, 0.7], base=base)"' in good
+    entry.write_text(good.replace('"cross_entropy(2, [0.1, 0.2, 0.7], base=base)"',
+                                  '"().__class__.__base__.__subclasses__()"'), encoding="utf-8")
+    loaded = banks.load_banks([bank])  # read as clean: the answer is not parsed yet
+    (dog,) = [q for q in loaded.questions if q.id == "basics-dog"]
+    with pytest.raises(BankError) as caught:
+        dog.instantiate(0)
+    assert str(caught.value) == (f"{bank}:11: question 'basics-dog': answer: only named "
+                                 f"functions can be called, like ln(2) (seed 0)")
+    # bank check reads the same forged entry in full and reports it
+    problems = banks.check_banks([bank])[1]
+    assert [p.question for p in problems] == ["'basics-dog'"]

@@ -4,7 +4,9 @@ A bank is a YAML file per topic (the format is in ``questions/README.md``).
 Loading checks every rule it can without drawing numbers (structure, kinds,
 keys, ids, params, and that each formula and template parses and mentions only
 known names); :func:`check_banks` also draws each question for several seeds,
-as ``xent bank check`` does. Every problem is a
+as ``xent bank check`` does. A quiz reading a file that this code already read
+without a problem (the bank cache knows) checks its formulas and templates when
+it first draws them instead (:mod:`xentcli.quiz.bankcache`). Every problem is a
 :class:`~xentcli.quiz.question.Problem` that prints as
 ``<file>:<line>: question '<id>': <reason>``.
 
@@ -179,32 +181,43 @@ def _read_bounded(path: Path) -> bytes:
     return b"".join(chunks)
 
 
-def _parse(content: bytes, write_cache: bool) -> object:
-    """What the YAML parser makes of a bank file, from the cache when it holds it
-    (and into the cache when it did not and ``write_cache``).
+class _Parsed:
+    """What the YAML parser made of a bank file, and what the bank cache knows of it."""
 
-    Raises:
-        UnicodeDecodeError: the file is not UTF-8.
-        YamlProblem: as :func:`~xentcli.quiz.yamlload.load_yaml`.
-    """
-    from xentcli.quiz import bankcache
+    def __init__(self, content: bytes) -> None:
+        """Parse ``content``, or take it from the cache when the cache holds it.
 
-    key = bankcache.entry_key(content)
-    data = bankcache.load_entry(key)
-    if data is None:
-        from xentcli.quiz.yamlload import load_yaml
+        Raises:
+            UnicodeDecodeError: the file is not UTF-8.
+            YamlProblem: as :func:`~xentcli.quiz.yamlload.load_yaml`.
+        """
+        from xentcli.quiz import bankcache
 
-        data = load_yaml(content.decode("utf-8"))
-        if write_cache:
-            bankcache.store_entry(key, data)
-    return data
+        self.key = bankcache.entry_key(content)
+        entry = bankcache.load_entry(self.key)
+        #: Read before, by this same code, without a problem (see bankcache).
+        self.clean = entry is not None and entry[1]
+        self.cached = entry is not None
+        if entry is None:
+            from xentcli.quiz.yamlload import load_yaml
+
+            self.data: object = load_yaml(content.decode("utf-8"))
+        else:
+            self.data = entry[0]
+
+    def remember(self, clean: bool) -> None:
+        """Cache the data and whether reading it found no problem (if that is news)."""
+        if not self.cached or clean != self.clean:
+            from xentcli.quiz import bankcache
+
+            bankcache.store_entry(self.key, self.data, clean)
 
 
 # ------------------------------------------------------------------------- reading
 
 
 def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
-               write_cache: bool = True) -> Topic | None:
+               write_cache: bool = True, trust_cache: bool = False) -> Topic | None:
     file = _display(path)
 
     def report(line: int | None, reason: str) -> None:
@@ -224,13 +237,28 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
             report(None, f"cannot read the file: {exc.strerror or exc}")
         return None
     try:
-        data = _parse(content, write_cache)
+        parsed = _Parsed(content)
     except UnicodeDecodeError:
         report(None, "the file is not UTF-8 text")
         return None
     except YamlProblem as exc:
         report(exc.line, exc.reason)
         return None
+    before = len(problems)
+    topic = _read_data(path, parsed.data, problems, ids, trusted=parsed.clean and trust_cache)
+    if write_cache:
+        parsed.remember(clean=len(problems) == before)
+    return topic
+
+
+def _read_data(path: Path, data: object, problems: list[Problem], ids: dict[str, str],
+               trusted: bool) -> Topic | None:
+    """Check one bank file's parsed data; ``trusted`` as for :class:`QuestionReader`."""
+    file = _display(path)
+
+    def report(line: int | None, reason: str) -> None:
+        problems.append(Problem(file, line, None, reason))
+
     if not isinstance(data, Mapping):
         report(None, "a bank must be a mapping with topic, title, summary and questions")
         return None
@@ -259,7 +287,8 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
         raw_questions = None
     questions: list[Question] = []
     for number, raw in enumerate(raw_questions or [], 1):
-        reader = QuestionReader(raw, file, str(topic or path.stem), number, problems, ids)
+        reader = QuestionReader(raw, file, str(topic or path.stem), number, problems, ids,
+                                trusted)
         question = reader.read()
         if question:
             questions.append(question)
@@ -279,20 +308,23 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
 
 
 def read_banks(
-    paths: Sequence[Path] | None = None, *, write_cache: bool = True
+    paths: Sequence[Path] | None = None, *, write_cache: bool = True, trust_cache: bool = False
 ) -> tuple[Bank, list[Problem]]:
     """Read and check banks without drawing: every problem found, and what loaded.
 
     ``paths`` are files or folders; None means the shipped banks. The parsed
     files come from the bank cache (:mod:`xentcli.quiz.bankcache`) when it holds
     them; ``write_cache=False`` leaves the cache as it is (``--no-save`` writes
-    nothing at all).
+    nothing at all). ``trust_cache`` defers the formulas and templates of
+    files the cache knows were read without a problem (see
+    :class:`~xentcli.quiz.reader.QuestionReader`): what a quiz does, never
+    ``bank check``.
     """
     files, problems = bank_files(paths)
     topics: dict[str, Topic] = {}
     ids: dict[str, str] = {}  # question id -> "file:line" where it first appeared
     for path in files:
-        topic = _read_file(path, problems, ids, write_cache)
+        topic = _read_file(path, problems, ids, write_cache, trust_cache)
         if topic is None:
             continue
         if topic.id in topics:
@@ -303,15 +335,18 @@ def read_banks(
     return Bank(topics), problems
 
 
-def load_banks(paths: Sequence[Path] | None = None, *, write_cache: bool = True) -> Bank:
+def load_banks(paths: Sequence[Path] | None = None, *, write_cache: bool = True,
+               trust_cache: bool = True) -> Bank:
     """Load banks for a quiz, refusing them if anything is wrong.
 
-    ``write_cache`` as for :func:`read_banks`.
+    ``write_cache`` and ``trust_cache`` as for :func:`read_banks`: a file read
+    without a problem before has its formulas and templates checked when first
+    drawn.
 
     Raises:
         BankError: the first problem, and how many more there are.
     """
-    bank, problems = read_banks(paths, write_cache=write_cache)
+    bank, problems = read_banks(paths, write_cache=write_cache, trust_cache=trust_cache)
     if problems:
         more = len(problems) - 1
         check = "xent bank check"
