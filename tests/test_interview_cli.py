@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
-def _script(seed: int, minutes: float = 10) -> list[Instance]:
+def _script(seed: int, minutes: float = 10) -> Sequence[Instance]:
     return build_script(load_banks([BANK]), minutes=minutes, seed=seed)
 
 
@@ -324,3 +325,27 @@ def test_ctrl_c_at_the_retry_offer_keeps_the_report_once(clock: FakeClock) -> No
     assert result.stderr.count("Readiness report") == 1
     report = json.loads(result.stdout)
     assert (report["total"], report["finished"], report["retry"]) == (8, True, None)
+
+
+def test_the_script_draws_each_question_when_it_is_reached(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from xentcli.quiz.question import Question
+
+    script = _script(seed=8)
+    usual = Question.instantiate
+    drawn: list[tuple[str, int]] = []
+
+    def counted(self: Question, seed: int, **kwargs: Any) -> Instance:
+        drawn.append((self.id, seed))
+        return usual(self, seed, **kwargs)
+
+    monkeypatch.setattr(Question, "instantiate", counted)
+    fresh = _script(seed=8)
+    assert drawn == [] and len(fresh) == len(script) >= 3
+    second = fresh[1]
+    assert drawn == [(second.id, second.seed)]
+    assert fresh[1] is second and len(drawn) == 1  # drawn once
+    assert list(fresh) == list(script)  # the same numbers as drawing them all at once
+    assert fresh[-1] == script[len(script) - 1] and fresh[:2] == [script[0], script[1]]
+    with pytest.raises(IndexError):
+        fresh[len(fresh)]

@@ -25,6 +25,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import overload
 
 from xentcli.errors import QuizError, StoreError
 from xentcli.quiz.bank import Bank, Instance, Question
@@ -39,6 +40,7 @@ __all__ = [
     "Asked",
     "InterviewReport",
     "InterviewSession",
+    "Script",
     "TopicReadiness",
     "build_script",
     "par_seconds",
@@ -91,12 +93,12 @@ def build_script(
     topics: Iterable[str] = (),
     levels: Iterable[int] = (),
     seed: int | None = None,
-) -> list[Instance]:
-    """The interview's questions, warm-up first, drawn for ``seed``.
+) -> Script:
+    """The interview's questions, warm-up first, drawn for ``seed`` (each when
+    first asked for, see :class:`Script`).
 
     Raises:
         QuizError: an unknown topic, or no question left after the filters.
-        BankError: a question fails to draw.
     """
     wanted_topics = list(dict.fromkeys(_topic_id(bank, t) for t in topics))
     wanted_levels = sorted(set(levels)) or sorted(LEVEL_NAMES)
@@ -123,7 +125,47 @@ def build_script(
                 continue  # a shorter one may still fit
             chosen.append(question)
             spent += par
-    return [q.instantiate(rng.randrange(2**31)) for q in chosen]
+    return Script([(q, rng.randrange(2**31)) for q in chosen])
+
+
+class Script(Sequence[Instance]):
+    """The interview's questions, each drawn for its seed when first asked for.
+
+    Drawing all of them before the first is shown cost a third of the
+    interview's start; one draw takes a few milliseconds, unnoticed between two
+    questions. The numbers are the same either way: the seeds are fixed here.
+
+    Raises (on access):
+        BankError: the question fails to draw.
+    """
+
+    def __init__(self, picks: Sequence[tuple[Question, int]]) -> None:
+        self._picks = list(picks)
+        self._drawn: dict[int, Instance] = {}
+
+    def __len__(self) -> int:
+        return len(self._picks)
+
+    @overload
+    def __getitem__(self, index: int) -> Instance: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Instance]: ...
+
+    def __getitem__(self, index: int | slice) -> Instance | list[Instance]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("the script has no such question")
+        if index not in self._drawn:
+            question, seed = self._picks[index]
+            self._drawn[index] = question.instantiate(seed)
+        return self._drawn[index]
+
+    def __repr__(self) -> str:
+        return f"Script({[(q.id, seed) for q, seed in self._picks]!r})"
 
 
 def redraw(instances: Sequence[Instance], seed: int | None = None) -> list[Instance]:

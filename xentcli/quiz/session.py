@@ -295,7 +295,7 @@ class Session:
     Each of those records the answer immediately.
     """
 
-    instances: list[Instance]
+    instances: Sequence[Instance]
     recorder: Recorder
     clock: Callable[[], float] = time.monotonic
     outcomes: list[Outcome] = field(default_factory=list)
