@@ -157,3 +157,14 @@ def test_no_command_loads_pydantic(args: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("args", [("drill", "--help"), ("drill", "check", "--help")])
 def test_drill_help_loads_nothing_heavy(args: tuple[str, ...]) -> None:
     assert _loaded(*args) == []
+
+
+def test_a_quiz_loads_numpy_only_to_draw_a_question_that_needs_it() -> None:
+    # Questions are drawn when reached: a first question that is a choice is
+    # shown (and here, with no answer to read, the session ends) without numpy.
+    choice = _loaded("quiz", "--question", "activations-multiclass", "--no-save")
+    assert "numpy" not in choice and "xentcli.quiz.question" in choice
+    assert "numpy" in _loaded("quiz", "--question", "entropy-two-coins", "--no-save")
+    # The input ends at the first question: the second is never reached, never drawn.
+    assert "numpy" not in _loaded("quiz", "--question", "activations-multiclass",
+                                  "--question", "entropy-two-coins", "--no-save")

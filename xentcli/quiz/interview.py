@@ -25,13 +25,12 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import overload
 
 from xentcli.errors import QuizError, StoreError
 from xentcli.quiz.bank import Bank, Instance, Question
 from xentcli.quiz.readiness import Asked, InterviewReport, TopicReadiness, verdict
 from xentcli.quiz.records import InterviewRecord, InterviewRecorder, utc_now
-from xentcli.quiz.session import Outcome, Session, _topic_id
+from xentcli.quiz.session import Outcome, Script, Session, _topic_id
 
 __all__ = [
     "DEFAULT_MINUTES",
@@ -126,46 +125,6 @@ def build_script(
             chosen.append(question)
             spent += par
     return Script([(q, rng.randrange(2**31)) for q in chosen])
-
-
-class Script(Sequence[Instance]):
-    """The interview's questions, each drawn for its seed when first asked for.
-
-    Drawing all of them before the first is shown cost a third of the
-    interview's start; one draw takes a few milliseconds, unnoticed between two
-    questions. The numbers are the same either way: the seeds are fixed here.
-
-    Raises (on access):
-        BankError: the question fails to draw.
-    """
-
-    def __init__(self, picks: Sequence[tuple[Question, int]]) -> None:
-        self._picks = list(picks)
-        self._drawn: dict[int, Instance] = {}
-
-    def __len__(self) -> int:
-        return len(self._picks)
-
-    @overload
-    def __getitem__(self, index: int) -> Instance: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Instance]: ...
-
-    def __getitem__(self, index: int | slice) -> Instance | list[Instance]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("the script has no such question")
-        if index not in self._drawn:
-            question, seed = self._picks[index]
-            self._drawn[index] = question.instantiate(seed)
-        return self._drawn[index]
-
-    def __repr__(self) -> str:
-        return f"Script({[(q.id, seed) for q, seed in self._picks]!r})"
 
 
 def redraw(instances: Sequence[Instance], seed: int | None = None) -> list[Instance]:

@@ -12,10 +12,10 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from xentcli.errors import QuizError, StoreError
-from xentcli.quiz.bank import LETTERS, Bank, Instance
+from xentcli.quiz.bank import LETTERS, Bank, Instance, Question
 from xentcli.quiz.grading import Grade, grade_choice, grade_numeric
 from xentcli.quiz.records import AnswerRecord, Planner, Recorder
 
@@ -23,6 +23,7 @@ __all__ = [
     "Outcome",
     "RandomPlanner",
     "Report",
+    "Script",
     "Session",
     "TopicScore",
     "outcome_json",
@@ -112,8 +113,9 @@ def select_questions(
     review: bool = False,
     levels: Iterable[int] = (),
     question_ids: Sequence[str] = (),
-) -> list[Instance]:
-    """Choose and draw the questions of a session.
+) -> Script:
+    """Choose and draw the questions of a session (each when first asked for,
+    see :class:`Script`).
 
     The same bank, filters and ``seed`` give the same questions with the same
     numbers; ``seed=None`` gives a fresh random session. ``question_ids`` asks
@@ -123,7 +125,6 @@ def select_questions(
     Raises:
         QuizError: an unknown topic or question id, or no question left after
             the filters.
-        BankError: a question fails to draw (a bank bug ``xent bank check`` finds).
     """
     if question_ids:
         return replay_questions(bank, question_ids, seed)
@@ -151,10 +152,10 @@ def select_questions(
         [q.id for q in pool], {q.id: q.topic for q in pool}, min(count, len(pool)), review, rng
     )
     chosen = [by_id[qid] for qid in dict.fromkeys(plan) if qid in by_id]
-    return [q.instantiate(rng.randrange(2**31)) for q in chosen]
+    return Script([(q, rng.randrange(2**31)) for q in chosen])
 
 
-def replay_questions(bank: Bank, question_ids: Sequence[str], seed: int | None) -> list[Instance]:
+def replay_questions(bank: Bank, question_ids: Sequence[str], seed: int | None) -> Script:
     """Exactly these questions, in this order.
 
     With a ``seed`` each is drawn with that instance seed (the ``seed`` of a
@@ -176,13 +177,56 @@ def replay_questions(bank: Bank, question_ids: Sequence[str], seed: int | None) 
                             f"the ids.")
     rng = random.Random()
     seen: dict[str, int] = {}
-    chosen: list[Instance] = []
+    chosen: list[tuple[Question, int]] = []
     for qid in question_ids:
         repeat = seen.get(qid, 0)
         seen[qid] = repeat + 1
         draw = seed + repeat if seed is not None else rng.randrange(2**31)
-        chosen.append(by_id[qid].instantiate(draw))
-    return chosen
+        chosen.append((by_id[qid], draw))
+    return Script(chosen)
+
+
+class Script(Sequence[Instance]):
+    """The questions of a quiz or an interview, each drawn for its seed when first
+    asked for.
+
+    Drawing them all before the first is shown cost a third of an interview's
+    start (and a quiz whose first question is a choice need not load the numeric
+    core before it is shown); one draw takes a few milliseconds, unnoticed
+    between two questions. The numbers are the same either way: the seeds are
+    chosen up front.
+
+    Raises (on access):
+        BankError: the question fails to draw.
+    """
+
+    def __init__(self, picks: Sequence[tuple[Question, int]]) -> None:
+        self._picks = list(picks)
+        self._drawn: dict[int, Instance] = {}
+
+    def __len__(self) -> int:
+        return len(self._picks)
+
+    @overload
+    def __getitem__(self, index: int) -> Instance: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Instance]: ...
+
+    def __getitem__(self, index: int | slice) -> Instance | list[Instance]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("the script has no such question")
+        if index not in self._drawn:
+            question, seed = self._picks[index]
+            self._drawn[index] = question.instantiate(seed)
+        return self._drawn[index]
+
+    def __repr__(self) -> str:
+        return f"Script({[(q.id, seed) for q, seed in self._picks]!r})"
 
 
 @dataclass(frozen=True)
