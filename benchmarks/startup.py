@@ -6,8 +6,9 @@ prints the median (and fastest) wall time of each and its ratio to the
 one-liner's, with the target; the verdict uses the medians.
 
 - ``xent quiz`` to its first question (input piped, and empty: the session
-  ends there), with the bank cache filled, and once more with it emptied before
-  each run (what the very first quiz after an install or a bank edit costs);
+  ends there), with the bank cache filled (a random first question, and a
+  numeric one, which needs numpy to be drawn), and once more with it emptied
+  before each run (what the very first quiz after an install or a bank edit costs);
 - ``xent learn entropy`` (its card's numbers cached), and once more with the
   cached card deleted before each run; ``xent stats``, ``xent interview`` (when this xent
   has it): at most 1.5x;
@@ -81,6 +82,8 @@ def _cases(home: Path) -> list[Case]:
         Case("numpy one-liner", [sys.executable, "-c", ONE_LINER], None),
         Case("floor: import numpy,typer,rich", [sys.executable, "-c", FLOOR], None),
         Case("xent quiz", [*xent, "quiz"], SESSION),
+        Case("xent quiz, numeric first", [*xent, "quiz", "--question", "entropy-two-coins"],
+             SESSION),
         Case("xent quiz (no cache)", [*xent, "quiz"], None,
              before=lambda: _forget(cache, "bank-*.json")),
         Case("xent learn entropy", [*xent, "learn", "entropy"], SESSION),
