@@ -150,38 +150,20 @@ _Reader = _TimedTerminal | _TimedLines
 def _ask_open(console: Console, answers: _Reader, session: InterviewSession,
               inst: Instance) -> Outcome | None:
     """An open question: the answer is timed, the self-grade after it is not."""
-    from xentcli.cli.quiz import _show_hint, _show_model_answer
-    from xentcli.quiz.grading import parse_self_grade
-    from xentcli.quiz.session import is_hint, is_quit, is_skip
+    from xentcli.cli.quiz import _read_open_answer, _self_grade
+    from xentcli.quiz.session import is_skip
 
-    while True:
-        text = answers.read("Your answer:")
-        if text is None or is_quit(text):
-            return None
-        if not is_hint(text):
-            break
-        _show_hint(console, session, inst)
+    text = _read_open_answer(console, answers, session, inst)
+    if text is None:
+        return None
     if is_skip(text):
         return session.skip(inst)
     if session.is_late(inst):
         return session.time_out(inst, text)
     session.stop_clock()
-    _show_model_answer(console, inst)
     answers.timed = False
     try:
-        while True:
-            grade = answers.read("Did your answer cover the key points? (y/n):")
-            if grade is None or is_quit(grade):
-                return None
-            if is_skip(grade):
-                return session.skip(inst, given=text)
-            verdict = parse_self_grade(grade)
-            if verdict is not None:
-                return session.self_grade(inst, text, verdict)
-            if not answers.interactive:
-                console.print("[yellow]Expected y or n; counted as no.[/]")
-                return session.self_grade(inst, text, False)
-            console.print("[yellow]Please answer y or n (or skip).[/]")
+        return _self_grade(console, answers, session, inst, text)
     finally:
         answers.timed = True
 

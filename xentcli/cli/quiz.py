@@ -308,20 +308,26 @@ def _ask_graded(console: Console, answers: _Answers, session: Session,
             return session.mark_wrong(inst, text)
 
 
-def _ask_open(console: Console, answers: _Answers, session: Session,
-              inst: Instance) -> Outcome | None:
-    from xentcli.quiz.grading import parse_self_grade
-    from xentcli.quiz.session import is_hint, is_quit, is_skip
+def _read_open_answer(console: Console, answers: _Answers, session: Session,
+                      inst: Instance) -> str | None:
+    """The answer to an open question (hints given on the way); None to quit."""
+    from xentcli.quiz.session import is_hint, is_quit
 
     while True:
         text = answers.read("Your answer:")
         if text is None or is_quit(text):
             return None
         if not is_hint(text):
-            break
+            return text
         _show_hint(console, session, inst)
-    if is_skip(text):
-        return session.skip(inst)
+
+
+def _self_grade(console: Console, answers: _Answers, session: Session, inst: Instance,
+                text: str) -> Outcome | None:
+    """Show the model answer, then ask whether ``text`` covered its key points."""
+    from xentcli.quiz.grading import parse_self_grade
+    from xentcli.quiz.session import is_quit, is_skip
+
     _show_model_answer(console, inst)
     while True:
         grade = answers.read("Did your answer cover the key points? (y/n):")
@@ -336,6 +342,18 @@ def _ask_open(console: Console, answers: _Answers, session: Session,
             console.print("[yellow]Expected y or n; counted as no.[/]")
             return session.self_grade(inst, text, False)
         console.print("[yellow]Please answer y or n (or skip).[/]")
+
+
+def _ask_open(console: Console, answers: _Answers, session: Session,
+              inst: Instance) -> Outcome | None:
+    from xentcli.quiz.session import is_skip
+
+    text = _read_open_answer(console, answers, session, inst)
+    if text is None:
+        return None
+    if is_skip(text):
+        return session.skip(inst)
+    return _self_grade(console, answers, session, inst, text)
 
 
 def _run(console: Console, answers: _Answers, session: Session, bank: Bank) -> None:
