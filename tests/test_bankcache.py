@@ -128,9 +128,12 @@ def test_a_damaged_entry_is_ignored_and_written_again(tmp_path: Path, damage: An
 def test_entries_are_written_whole(tmp_path: Path) -> None:
     read_banks([FIXTURES / "good"])
     folder = bankcache.cache_dir()
-    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("bank-")) == []
+    assert sorted(p.name for p in folder.iterdir()
+                  if not p.name.startswith(("bank-", "index-"))) == []
     for entry in _entries():
         assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "data", "clean"}
+    for entry in folder.glob("index-*.json"):
+        assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "index"}
 
 
 def test_a_cache_that_cannot_be_written_is_not_used(tmp_path: Path,
@@ -160,9 +163,10 @@ def test_old_entries_are_pruned(monkeypatch: pytest.MonkeyPatch) -> None:
         old = folder / f"bank-old{number}.json"
         old.write_text("{}")
         os.utime(old, (1000 + number, 1000 + number))
-    read_banks([FIXTURES / "good" / "units.yaml"])
-    assert sorted(p.name for p in _entries())[-2:] == ["bank-old3.json", "bank-old4.json"]
-    assert len(_entries()) == 3
+    read_banks([FIXTURES / "good" / "units.yaml"])  # writes its data and its index
+    kept = sorted(p.name for p in folder.glob("*-*.json"))
+    assert len(kept) == 3 and "bank-old4.json" in kept and "bank-old3.json" not in kept
+    assert {name.split("-")[0] for name in kept} == {"bank", "index"}
 
 
 def test_the_key_covers_the_version_and_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -297,3 +301,106 @@ def test_a_forged_clean_entry_can_do_no_more_than_an_edited_bank(tmp_path: Path)
     # bank check reads the same forged entry in full and reports it
     problems = banks.check_banks([bank])[1]
     assert [p.question for p in problems] == ["'basics-dog'"]
+
+
+# ------------------------------------------------------------------ the index
+
+
+def _index_of(path: Path) -> Path:
+    key = bankcache.entry_key(path.read_bytes())
+    return bankcache.cache_dir() / f"index-{key[:32]}.json"
+
+
+def test_a_quiz_chooses_from_the_index_and_reads_a_file_only_to_draw_from_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from xentcli.quiz.bankindex import DeferredQuestion
+
+    good = FIXTURES / "good"
+    checked = read_banks([good])[0]  # in full: writes each file's data and index
+    opened: list[str] = []
+    usual = bankcache.load_entry
+
+    def counted(key: str) -> Any:
+        opened.append(key)
+        return usual(key)
+
+    monkeypatch.setattr(bankcache, "load_entry", counted)
+    indexed = banks.load_banks([good])
+    assert opened == []  # the index was enough to choose
+    assert all(type(q) is DeferredQuestion for q in indexed.questions)
+    assert [(q.id, q.topic, q.kind, q.level, q.par_seconds, q.tags, q.file, q.line)
+            for q in indexed.questions] == [
+        (q.id, q.topic, q.kind, q.level, q.par_seconds, q.tags, q.file, q.line)
+        for q in checked.questions]
+    assert opened == []
+    units = indexed.topics["units"].questions
+    first = units[0].instantiate(3)
+    assert len(opened) == 1  # that file's data, once for all its questions
+    assert [q.instantiate(3) for q in units] == [
+        q.instantiate(3) for q in checked.topics["units"].questions]
+    assert first == checked.topics["units"].questions[0].instantiate(3)
+    assert len(opened) == 1
+    assert indexed.questions == checked.questions and checked.questions == indexed.questions
+    assert len(opened) == 2  # comparing builds the other file's questions too
+
+
+@pytest.mark.parametrize("forge", [
+    lambda index: {**index, "questions": [[*index["questions"][0][:3], "choice",
+                                           *index["questions"][0][4:]]]},
+    lambda index: {**index, "questions": [["no-such-question",
+                                           *index["questions"][0][1:]]]},
+])
+def test_a_forged_index_can_do_no_more_than_an_edited_bank(tmp_path: Path, forge: Any) -> None:
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    read_banks([bank])
+    entry = _index_of(bank)
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    assert stored["index"]["questions"][0][:4] == ["basics-dog", 6, 6, "numeric"]
+    stored["index"] = forge(stored["index"])
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+    (question,) = banks.load_banks([bank]).questions
+    with pytest.raises(BankError, match=r"the bank cache does not match the file(?: \(kind\))?; "
+                                        r"'xent bank check' reads the file again and mends it"):
+        question.instantiate(0)
+    assert banks.check_banks([bank])[1] == []  # bank check reads the file itself...
+    mended = banks.load_banks([bank]).questions[0]  # ...and writes the index again
+    assert mended.instantiate(0) == read_banks([bank])[0].questions[0].instantiate(0)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda index: {**index, "questions": [["Bad Id", 6, 6, "numeric", 2, 60, []]]},
+    lambda index: {**index, "questions": [["basics-dog", 6, 6, "numeric", 7, 60, []]]},
+    lambda index: {**index, "questions": [["basics-dog", 6, 6, "numeric", 2, 0, []]]},
+    lambda index: {**index, "title": "\x1b[2JBasics"},
+    lambda index: {**index, "topic": "units"},
+    lambda index: {**index, "extra": 1},
+    lambda index: {**index, "questions": [index["questions"][0]] * 2},
+    lambda index: [],
+])
+def test_an_index_that_is_not_sound_is_ignored(tmp_path: Path, damage: Any) -> None:
+    from xentcli.quiz.bankindex import DeferredQuestion
+
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    expected = read_banks([bank])[0]
+    entry = _index_of(bank)
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    stored["index"] = damage(stored["index"])
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+    loaded = banks.load_banks([bank])
+    assert not any(isinstance(q, DeferredQuestion) for q in loaded.questions)
+    assert loaded == expected
+
+
+def test_an_id_two_indexed_files_share_is_still_reported(tmp_path: Path) -> None:
+    first, second = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    text = (FIXTURES / "good" / "basics.yaml").read_text(encoding="utf-8")
+    first.write_text(text.replace("topic: basics", "topic: one"), encoding="utf-8")
+    second.write_text(text.replace("topic: basics", "topic: two"), encoding="utf-8")
+    read_banks([first])
+    read_banks([second])  # each is clean alone, and indexed
+    assert _index_of(first).exists() and _index_of(second).exists()
+    with pytest.raises(BankError, match=r"two.yaml:6: question 'basics-dog': duplicate id "
+                                        r"\(also in .*one.yaml:6\)"):
+        banks.load_banks([first, second])

@@ -236,6 +236,10 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
         else:
             report(None, f"cannot read the file: {exc.strerror or exc}")
         return None
+    if trust_cache:
+        indexed = _indexed_topic(path, content, ids)
+        if indexed is not None:
+            return indexed
     try:
         parsed = _Parsed(content)
     except UnicodeDecodeError:
@@ -247,8 +251,74 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
     before = len(problems)
     topic = _read_data(path, parsed.data, problems, ids, trusted=parsed.clean and trust_cache)
     if write_cache:
-        parsed.remember(clean=len(problems) == before)
+        clean = len(problems) == before
+        parsed.remember(clean=clean)
+        if clean and topic is not None:
+            from xentcli.quiz import bankcache
+            from xentcli.quiz.bankindex import encode_index
+
+            bankcache.store_index(parsed.key, encode_index(
+                topic.id, topic.title, topic.summary,
+                [(q, q.lines.get("id", q.line)) for q in topic.questions]))
     return topic
+
+
+def _indexed_topic(path: Path, content: bytes, ids: dict[str, str]) -> Topic | None:
+    """The topic of a file read cleanly before, from its index in the bank cache
+    (see :mod:`xentcli.quiz.bankindex`), or None to read the file in full: no
+    sound index, or an id that another file has (reading it reports that)."""
+    from xentcli.quiz import bankcache
+    from xentcli.quiz.bankindex import DeferredQuestion, decode_index
+
+    index = decode_index(bankcache.load_index(bankcache.entry_key(content)))
+    if index is None or index.topic != path.stem:
+        return None
+    own = [q.id for q in index.questions]
+    if len(set(own)) != len(own) or any(qid in ids for qid in own):
+        return None
+    file = _display(path)
+    build = _Builder(path, content).question
+    for meta in index.questions:
+        ids[meta.id] = f"{file}:{meta.id_line}"
+    return Topic(id=index.topic, title=index.title, summary=index.summary, file=file,
+                 questions=tuple(DeferredQuestion(meta, index.topic, file, build)
+                                 for meta in index.questions))
+
+
+class _Builder:
+    """Builds the questions of one indexed file, all at once, when one is first needed."""
+
+    def __init__(self, path: Path, content: bytes) -> None:
+        self.path = path
+        self.content = content
+        self.built: dict[str, Question] | None = None
+
+    def question(self, question_id: str) -> Question:
+        """The question ``question_id`` of the file, read and checked.
+
+        Raises:
+            BankError: the file's first problem, or it has no such question.
+        """
+        from xentcli.quiz.linedata import YamlProblem
+
+        if self.built is None:
+            problems: list[Problem] = []
+            topic: Topic | None = None
+            try:
+                parsed = _Parsed(self.content)
+            except (UnicodeDecodeError, YamlProblem):
+                problems.append(Problem(_display(self.path), None, None,
+                                        "the file no longer reads as its bank cache says"))
+            else:
+                topic = _read_data(self.path, parsed.data, problems, {}, parsed.clean)
+            if problems:
+                raise BankError(str(problems[0]))
+            self.built = {q.id: q for q in topic.questions} if topic else {}
+        if question_id not in self.built:
+            raise BankError(f"{_display(self.path)}: question '{question_id}': the bank cache "
+                            f"does not match the file; 'xent bank check' reads the file "
+                            f"again and mends it")
+        return self.built[question_id]
 
 
 def _read_data(path: Path, data: object, problems: list[Problem], ids: dict[str, str],

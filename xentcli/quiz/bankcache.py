@@ -24,6 +24,10 @@ damaged or of another shape is ignored and written again.
 Entries are written atomically (a temporary file, then a rename), and a cache
 that cannot be written is simply not used.
 
+A file read without a problem also gets an index entry (``index-*.json``, same
+key): what a quiz needs to choose its questions, see
+:mod:`xentcli.quiz.bankindex`.
+
 A card's entry is its Markdown with the numbers filled in (plain text), keyed
 by the card's text, xent's version and the source of everything that computes
 those numbers (the template and formula modules and the numeric core); text
@@ -54,8 +58,10 @@ __all__ = [
     "entry_key",
     "load_card_text",
     "load_entry",
+    "load_index",
     "store_card_text",
     "store_entry",
+    "store_index",
 ]
 
 #: Bumped whenever the encoding below changes.
@@ -79,7 +85,7 @@ _PARSER_SOURCE: bytes | None = None
 #: The modules whose output or verdict an entry holds: the parser, and the code
 #: that reads and checks a question (its formulas, templates, params, units).
 READING_MODULES = ("yamlload", "linedata", "reader", "question", "params", "expr",
-                   "template", "functions", "units", "bank")
+                   "template", "functions", "units", "bank", "bankindex")
 
 
 def _parser_source() -> bytes:
@@ -87,8 +93,9 @@ def _parser_source() -> bytes:
     if _PARSER_SOURCE is None:
         folder = Path(__file__).parent
         try:
-            _PARSER_SOURCE = b"".join(
-                (folder / f"{name}.py").read_bytes() for name in READING_MODULES)
+            # Hashed once here, not into every file's key: 200 KB of source.
+            _PARSER_SOURCE = hashlib.sha256(b"".join(
+                (folder / f"{name}.py").read_bytes() for name in READING_MODULES)).digest()
         except OSError:  # no source next to us: entries are then keyed by version only
             _PARSER_SOURCE = b""
     return _PARSER_SOURCE
@@ -241,6 +248,30 @@ def store_entry(key: str, data: Any, clean: bool = False) -> None:
     except (_NotPlain, ValueError, RecursionError):
         return
     _write(_entry_path(key), text)
+
+
+def load_index(key: str) -> Any:
+    """The index stored for ``key`` (plain data, for
+    :func:`~xentcli.quiz.bankindex.decode_index` to check), or None."""
+    try:
+        with open(_entry_path(key, "index"), "rb") as handle:
+            entry = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not (isinstance(entry, dict) and entry.keys() == {"key", "index"}
+            and entry["key"] == key):
+        return None
+    return entry["index"]
+
+
+def store_index(key: str, index: Any) -> None:
+    """Cache the index of a file read without a problem under ``key``; best effort."""
+    try:
+        text = json.dumps({"key": key, "index": index}, ensure_ascii=False,
+                          separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):
+        return
+    _write(_entry_path(key, "index"), text)
 
 
 def _write(target: Path, text: str) -> None:
