@@ -51,7 +51,7 @@ class Recorder:
         self.events = events
         self.events.append(("start",))
 
-    def add(self, description: str, total: int | None) -> int:
+    def add(self, description: str, total: int | None, started: float) -> int:
         self.events.append(("add", description, total))
         return len([e for e in self.events if e[0] == "add"]) - 1
 

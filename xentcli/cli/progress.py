@@ -64,7 +64,7 @@ def label(name: str, source: str) -> str:
 class Display(Protocol):
     """What draws the bars (Rich in use; a recorder in tests)."""
 
-    def add(self, description: str, total: int | None) -> int: ...
+    def add(self, description: str, total: int | None, started: float) -> int: ...
 
     def update(self, task: int, completed: int) -> None: ...
 
@@ -76,9 +76,10 @@ class Display(Protocol):
 class Tracker:
     """One source's reading: :meth:`update` with the bytes consumed so far."""
 
-    def __init__(self, board: Board | None, description: str, total: int | None) -> None:
+    def __init__(self, board: Board | None, description: str, total: int | None,
+                 started: float = 0.0) -> None:
         self._board = board
-        self.description, self.total = description, total
+        self.description, self.total, self.started = description, total, started
         self.position = 0
         self.done = False
         self.task: int | None = None  # its bar, while one is drawn
@@ -122,10 +123,11 @@ class Board:
     def track(self, description: str, total: int | None) -> Tracker:
         if not self.enabled:
             return Tracker(None, description, total)
+        now = self._clock()
         if not self._reading and self.display is None:
             # The clock starts when the first source opens (again after a pause).
-            self._next = max(self._next, self._clock() + self._delay)
-        tracker = Tracker(self, description, total)
+            self._next = max(self._next, now + self._delay)
+        tracker = Tracker(self, description, total, now)
         self._reading.append(tracker)
         return tracker
 
@@ -139,7 +141,8 @@ class Board:
             self.display = self._make()
         for tracker in self._reading:
             if tracker.task is None:
-                tracker.task = self.display.add(tracker.description, tracker.total)
+                tracker.task = self.display.add(tracker.description, tracker.total,
+                                                tracker.started)
             self.display.update(tracker.task, tracker.position)
         self.display.refresh()
 
@@ -214,8 +217,12 @@ class _RichDisplay:
         )
         self._progress.start()
 
-    def add(self, description: str, total: int | None) -> int:
-        return int(self._progress.add_task(description, total=total))
+    def add(self, description: str, total: int | None, started: float) -> int:
+        task = self._progress.add_task(description, total=total)
+        for shown in self._progress.tasks:
+            if shown.id == task:  # its time counts from the opening, not from the drawing
+                shown.start_time = min(started, shown.start_time or started)
+        return int(task)
 
     def update(self, task: int, completed: int) -> None:
         from rich.progress import TaskID
