@@ -191,6 +191,55 @@ def test_a_sum_that_overflows_is_named_not_an_internal_error(call: Callable[[], 
     assert str(err.value) == message
 
 
+HUGE_BESIDE_NON_FINITE: list[tuple[Callable[[], Any], str]] = [
+    (lambda: entropy([1e308, 1e308, -math.inf]), "P has a non-finite value -inf at index 2"),
+    (lambda: entropy([math.nan, 1e308, 1e308]), "P has a non-finite value nan at index 0"),
+    (lambda: cross_entropy(0, [1e308, 1e308, -math.inf]), "PRED has a non-finite value -inf at index 2"),
+    (lambda: cross_entropy([1e308, 1e308, -math.inf], [0.2, 0.3, 0.5]), "TARGET has a non-finite value -inf at index 2"),
+    (lambda: cross_entropy([[0.2, 0.3, 0.5], [1e308, -math.inf, 1e308]], Q), "TARGET has a non-finite value -inf at index [1, 1]"),
+    (lambda: kl_divergence([0.2, 0.3, 0.5], [1e308, 1e308, math.nan]), "Q has a non-finite value nan at index 2"),
+    (lambda: kl_divergence([1e308, -math.inf, 1e308], [0.2, 0.3, 0.5]), "P has a non-finite value -inf at index 1"),
+    (lambda: js_divergence([0.2, 0.3, 0.5], [1e308, 1e308, -math.inf]), "Q has a non-finite value -inf at index 2"),
+    (lambda: focal_loss(0, [1e308, 1e308, -math.inf], normalize=True), "PRED has a non-finite value -inf at index 2"),
+    (lambda: perplexity(0, [1e308, 1e308, math.nan]), "PRED has a non-finite value nan at index 2"),
+    (lambda: brier_score(0, [1e308, 1e308, -math.inf]), "PRED has a non-finite value -inf at index 2"),
+    (lambda: expected_calibration_error(0, [1e308, 1e308, -math.inf]), "PRED has a non-finite value -inf at index 2"),
+    (lambda: cross_entropy_grad([1e308, 1e308, -math.inf], [0.0, 0.0, 0.0]), "TARGET has a non-finite value -inf at index 2"),
+    (lambda: binary_cross_entropy([1, 1, 1], [1e308, 1e308, -math.inf]), "PRED has a non-finite value -inf at index 2"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), HUGE_BESIDE_NON_FINITE)
+def test_a_huge_entry_beside_a_non_finite_one_is_named_without_a_warning(
+    call: Callable[[], Any], message: str,
+) -> None:
+    """Issue 17 (fuzz): 1e308 + 1e308 + -inf summed to NaN, with RuntimeWarnings,
+    before the -inf was named. The entries are now checked before they are added."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError) as err:
+            call()
+    assert str(err.value) == message
+
+
+def test_a_one_row_target_is_named_by_its_own_positions() -> None:
+    # One typed vector, not row 0 of a batch: 'index 1', 'TARGET sums to'.
+    with pytest.raises(InputError, match=r"^TARGET has a negative probability -0\.3 at index 1$"):
+        cross_entropy([0.2, -0.3, 0.4], [0.2, 0.3, 0.5])
+    with pytest.raises(InputError, match=r"^TARGET sums to 0\.9, not 1 "):
+        cross_entropy([0.2, 0.3, 0.4], [0.2, 0.3, 0.5])
+
+
+def test_the_breakdown_normalizes_a_row_whose_sum_overflows_like_the_measure() -> None:
+    from xentcli.core.breakdown import cross_entropy_breakdown
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b = cross_entropy_breakdown([0.2, 0.3, 0.5], [1e308, 1e308, 0], normalize=True)
+    assert b.prob is not None
+    assert b.prob.tolist() == [[0.5, 0.5, 0.0]]  # was [[0, 0, 0]]: 1e308 / inf
+
+
 def test_normalize_rescales_rows_whose_sum_overflows() -> None:
     assert entropy([1e308, 1e308], normalize=True) == math.log(2)
     assert cross_entropy([[0, 1]], [[1e308, 1e308]], normalize=True) == math.log(2)

@@ -117,6 +117,14 @@ class XentGroup(TyperGroup):
             ctx.fail(f"No such command '{name}'.{hint}")
         return super().resolve_command(ctx, args)
 
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Typer turns Ctrl-C inside a command into a silent exit 130; as an
+            # Abort it reaches main below, which says "Interrupted." as well.
+            raise typer.Abort() from None
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # Typer would import pydantic (slower than numpy) to coerce these options.
         from xentcli.cli.coercion import use_plain_coercion

@@ -96,11 +96,16 @@ def distribution_ok(t: FloatArray, tol: float, normalize: bool) -> bool:
     """Columns of ``t`` are distributions: entries >= 0, finite sums equal to 1.
 
     With ``normalize`` the columns are rescaled in place instead (a zero sum fails).
-    NaN fails every comparison, so it lands in ``False`` too.
+
+    The minimum is checked before anything is added: NaN fails the comparison
+    and -inf is negative, so the sums only ever add entries in [0, inf] and
+    cannot meet inf + -inf (1e308 + 1e308 + -inf would make a NaN, and warn).
     """
+    if not t.min() >= 0:
+        return False
     sums = column_sums(t)
-    if not (np.isfinite(sums).all() and t.min() >= 0):
-        if not (normalize and t.min() >= 0 and t.max() < np.inf):
+    if not np.isfinite(sums).all():
+        if not (normalize and t.max() < np.inf):
             return False
         # Finite entries whose sum overflows (1e308 + 1e308): scale each column by
         # its largest entry first, then normalize as usual.

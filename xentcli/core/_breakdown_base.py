@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from xentcli.core._blocks import Trace
-from xentcli.core._checks import FloatArray
+from xentcli.core._checks import FloatArray, check_probabilities
 from xentcli.core.softmax import softmax
 
 
@@ -103,7 +103,9 @@ def prediction(
         return z, q if eps is None else np.clip(q, eps, 1 - eps)
     q = rows2(pred)
     if normalize:
-        q = q / q.sum(axis=-1, keepdims=True)
+        # The core's own rescaling: a row like 1e308,1e308,0 is scaled by its
+        # largest entry first (its plain sum overflows, and q / inf shows zeros).
+        q = check_probabilities(q, "PRED", distribution=True, normalize=True)
     return None, q if eps is None else np.clip(q, eps, 1 - eps)
 
 

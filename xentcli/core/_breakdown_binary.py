@@ -70,7 +70,7 @@ def bce_breakdown(
         pos = pos / ln_base + 0.0
         neg = times_where(1 - y, neg_log_1mp) / ln_base + 0.0
     terms = unit_of(trace.terms, ln_base).reshape(x.shape)
-    rows = unit_of(recorded(trace, "terms").reshape(x.shape).sum(axis=-1), ln_base)
+    rows = unit_of(_row_totals(recorded(trace, "terms"), x.shape), ln_base)
     return Breakdown(
         "bce", unit, ln_base, value, terms, rows, target=y,
         logits=x if from_logits else None, prob=p, weights=np.asarray(w, np.float64),
@@ -117,7 +117,7 @@ def sigmoid_focal_breakdown(
     ))
     alpha_t = np.ones_like(y) if alpha is None else alpha * y + (1 - alpha) * (1 - y)
     terms = unit_of(trace.terms, ln_base).reshape(x.shape)
-    rows = unit_of(recorded(trace, "terms").reshape(x.shape).sum(axis=-1), ln_base)
+    rows = unit_of(_row_totals(recorded(trace, "terms"), x.shape), ln_base)
     return Breakdown(
         "sigmoid-focal", unit, ln_base, value, terms, rows, target=y,
         logits=x if from_logits else None, prob=p,
@@ -125,3 +125,15 @@ def sigmoid_focal_breakdown(
         batch_shape=np.shape(pred)[:-1],
         sample_weight=element_weights(sample_weights, np.shape(pred), x.shape),
     )
+
+
+def _row_totals(terms: FloatArray, shape: tuple[int, ...]) -> FloatArray:
+    """Each row's sum of its element losses, in nats.
+
+    The losses are >= 0 (never +inf beside -inf), so the only non-finite sum is
+    finite losses adding up past the largest float (three of 7e307): that row's
+    total *is* inf, as the measure's own ``reduction="sum"`` says, not a fault.
+    """
+    with np.errstate(over="ignore"):
+        totals: FloatArray = terms.reshape(shape).sum(axis=-1)
+    return totals

@@ -164,19 +164,15 @@ def check_probabilities(
     """
     if arr.size == 0:
         return arr
-    smallest = arr.min()
+    # NaN and -inf always reach the minimum, +inf the sums: a non-negative
+    # minimum and finite sums prove every entry is finite and >= 0. The minimum
+    # comes first, so the sums only add entries in [0, inf] (never inf + -inf).
+    if not arr.min() >= 0:
+        _refuse_entry(arr, name, what)
     with np.errstate(over="ignore"):  # 1e308 + 1e308 is inf: said below, not warned
         sums = arr.sum(axis=-1) if distribution else arr
-    # NaN and +-inf always reach the sums (or the minimum), so finite sums and a
-    # non-negative minimum prove every entry is finite and >= 0.
-    if not (np.isfinite(sums).all() and smallest >= 0):
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            value, where = _first(arr, bad)
-            raise InputError(f"{name} has a non-finite value {_fmt(value)} at {where}")
-        if smallest < 0:
-            value, where = _first(arr, arr < 0)
-            raise InputError(f"{name} has a negative {what} {_fmt(value)} at {where}")
+    if not np.isfinite(sums).all():
+        _refuse_entry(arr, name, what)
         # Every entry is finite and >= 0, but a row's sum overflows.
         if normalize:
             scaled: FloatArray = arr / arr.max(axis=-1, keepdims=True)
@@ -202,6 +198,18 @@ def check_probabilities(
             "(use --normalize to rescale it)"
         )
     return arr
+
+
+def _refuse_entry(arr: FloatArray, name: str, what: str) -> None:
+    """Raise for the first non-finite entry, else the first negative one; return
+    when there is neither (finite entries >= 0 whose sum overflows)."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        value, where = _first(arr, bad)
+        raise InputError(f"{name} has a non-finite value {_fmt(value)} at {where}")
+    if arr.min() < 0:
+        value, where = _first(arr, arr < 0)
+        raise InputError(f"{name} has a negative {what} {_fmt(value)} at {where}")
 
 
 def _row(arr: FloatArray, flat_row: int) -> str:

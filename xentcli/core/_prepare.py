@@ -67,6 +67,8 @@ class Target:
 
     ``ignored`` marks the rows whose class index was ``ignore_index`` (their
     label is replaced by 0 so that the kernels can run; the caller drops them).
+    ``shape`` is the target's own shape, so that a message about one typed
+    vector says ``index 2``, not ``index [0, 2]`` of the rows.
     """
 
     labels: npt.NDArray[np.intp] | None
@@ -74,6 +76,7 @@ class Target:
     k: int
     name: str
     ignored: npt.NDArray[np.bool_] | None = None
+    shape: tuple[int, ...] | None = None
 
     def block(
         self, rows: slice, dtype: np.dtype[Any], smoothing: float, tol: float, normalize: bool
@@ -95,7 +98,8 @@ class Target:
 
     def diagnose(self, normalize: bool) -> None:
         if self.dense is not None:
-            check_probabilities(self.dense, self.name, distribution=True, normalize=normalize)
+            dense = self.dense if self.shape is None else self.dense.reshape(self.shape)
+            check_probabilities(dense, self.name, distribution=True, normalize=normalize)
 
 
 def parse_target(
@@ -122,7 +126,7 @@ def parse_target(
                 "ignore index applies to class-index targets, not to distributions"
             )
         dense = as_float_array(target, name).reshape(-1, k)
-        return Target(None, dense, k, name)
+        return Target(None, dense, k, name, shape=shape)
     if shape == pred_shape[:-1]:
         if ignore is None:
             return Target(check_class_indices(target, k, name).reshape(-1), None, k, name)

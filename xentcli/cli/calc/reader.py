@@ -14,6 +14,9 @@ or everything (:meth:`Rows.read_all`).
   possible (a pipe, or an address-space limit) it is read block by block from
   the stream.
 
+Each block reports how far the source has been read to
+:mod:`xentcli.cli.progress`, which shows a bar on stderr when reading is slow.
+
 numpy is imported inside the functions: importing this module is free.
 """
 
@@ -29,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from xentcli.cli import progress
 from xentcli.cli.calc.tokens import MINUS, SPECIAL, count_values, parse_row, row_tokens
 from xentcli.errors import InputError
 
@@ -157,9 +161,13 @@ class Rows:
 
     ndim = 2
 
-    def __init__(self, name: str, source: str) -> None:
+    def __init__(self, name: str, source: str, size: int | None = None, *,
+                 shown: bool = True) -> None:
         self.name, self.source = name, source
         self.taken = 0
+        # The progress of reading, for a bar on stderr when it is slow; none for
+        # rows typed at a terminal (the time is the typist's).
+        self._progress = progress.track(progress.label(name, source), size, shown=shown)
 
     @property
     def total(self) -> int | None:
@@ -184,11 +192,18 @@ class Rows:
 
     def close(self) -> None:
         """Release the file (the caller owns the source until then)."""
+        self._progress.finish()
 
 
 class _TextRows(Rows):
     def __init__(self, name: str, source: str, stream: TextIO, owned: bool) -> None:
-        super().__init__(name, source)
+        # A regular file (also `- < file`) has a size, and its position is the
+        # bytes read; a pipe has neither, and counts the characters taken.
+        binary = getattr(stream, "buffer", None)
+        size = _regular_size(binary)
+        super().__init__(name, source, size, shown=not _is_terminal(stream))
+        self._binary = binary if size is not None else None
+        self._chars = 0
         self._stream, self._owned = stream, owned
         self._lines = _lines(stream, name, source)
         self._line = 0  # lines consumed so far (1-based number of the last one)
@@ -207,6 +222,8 @@ class _TextRows(Rows):
             chars += len(line)
             if chars >= CHUNK_CHARS:
                 break
+        self._chars += chars
+        self._progress.update(self._position())
         if not chunk:
             self._eof = True
             return None
@@ -263,7 +280,16 @@ class _TextRows(Rows):
             raise InputError(f"{self.name}: {self.source} holds no numbers")
         return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
 
+    def _position(self) -> int:
+        if self._binary is not None:
+            try:
+                return int(self._binary.tell())
+            except (OSError, ValueError):
+                self._binary = None
+        return self._chars
+
     def close(self) -> None:
+        super().close()
         if self._owned:
             self._stream.close()
 
@@ -274,10 +300,13 @@ class _NpyRows(Rows):
     def __init__(self, name: str, source: str, array: Any = None, *,
                  stream: BinaryIO | None = None, shape: tuple[int, ...] = (),
                  dtype: Any = None) -> None:
-        super().__init__(name, source)
+        shape = tuple(array.shape) if array is not None else shape
+        dtype = array.dtype if array is not None else dtype
+        # Progress counts the array's bytes (its header aside), mapped or streamed.
+        self._row_bytes = _prod(shape[1:]) * dtype.itemsize
+        super().__init__(name, source, _prod(shape) * dtype.itemsize)
         self._array, self._stream = array, stream
-        self._shape = tuple(array.shape) if array is not None else shape
-        self._dtype = array.dtype if array is not None else dtype
+        self._shape, self._dtype = shape, dtype
         self.ndim = len(self._shape)
         self._released = 0  # rows whose mapped pages were handed back
 
@@ -311,6 +340,7 @@ class _NpyRows(Rows):
             block = np.frombuffer(data, dtype=self._dtype)
         out = np.asarray(block, dtype=np.float64).reshape(n, width)
         self.taken += n
+        self._progress.update(self.taken * self._row_bytes)
         return out
 
     def _release(self) -> None:
@@ -350,9 +380,32 @@ class _NpyRows(Rows):
         return np.asarray(rest.reshape(self._shape) if self._shape else rest.reshape(()))
 
     def close(self) -> None:
+        super().close()
         if self._stream is not None:
             self._stream.close()
         self._array = None
+
+
+def _prod(shape: tuple[int, ...]) -> int:
+    import math
+
+    return math.prod(int(n) for n in shape)
+
+
+def _regular_size(binary: Any) -> int | None:
+    """The size of a regular file behind ``binary``; None for a pipe, a terminal..."""
+    try:
+        status = os.fstat(binary.fileno())
+    except (AttributeError, OSError, ValueError):  # no descriptor (a test's stdin)
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _not_npy(name: str, source: str) -> InputError:

@@ -203,7 +203,10 @@ def at_terminal() -> bool:
 
 def run_report(args: dict[str, Any]) -> None:
     """``xent eval``: compute the report and write it."""
-    report = evaluate_report(args)
+    from xentcli.cli.progress import reading_progress
+
+    with reading_progress(quiet=False):  # a bar on stderr while large files are read
+        report = evaluate_report(args)
     if args.get("json"):
         import json
 

@@ -95,8 +95,12 @@ def _as_used(outcome: Outcome) -> tuple[Any, Any]:
 
 def run(measure: str, args: dict[str, Any]) -> None:
     """Compute ``measure`` and write the chosen output."""
+    from xentcli.cli.progress import reading_progress
+
     mode = _output_mode(args)
-    outcome = compute_any(measure, args, mode=mode)
+    # A bar on stderr while large files are read (erased before any output or error).
+    with reading_progress(quiet=mode == "quiet"):
+        outcome = compute_any(measure, args, mode=mode)
     # Drawn before anything is written, so a batch is refused before any output.
     bars = _bars(outcome, args) if args.get("plot") else None
     if outcome.written:
