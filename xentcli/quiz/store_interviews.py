@@ -18,15 +18,10 @@ from typing import Any
 
 from xentcli.errors import StoreError
 from xentcli.quiz.records import AnswerRecord, InterviewRecord
-from xentcli.quiz.store import (
-    INTERVIEW_SCHEMA,
-    Store,
-    StoreRecorder,
-    _connect,
-    _failure,
-    _jsonable,
-    _timestamp,
-)
+from xentcli.quiz.store import StoreRecorder
+from xentcli.quiz.store_queries import Store
+from xentcli.quiz.store_schema import INTERVIEW_SCHEMA
+from xentcli.quiz.store_sqlite import _connect, _failure, _jsonable, _timestamp
 
 __all__ = [
     "InterviewRow",
