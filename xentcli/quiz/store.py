@@ -18,9 +18,11 @@ is not an error for the quiz: :func:`open_progress` reports it as
 Here: recording a quiz's answers and preparing a session's progress. The
 rest lives beside it, one responsibility each, and its public names are
 importable from here too: :mod:`~xentcli.quiz.store_sqlite` (where the file
-is, connections, sqlite's failures as messages), :mod:`~xentcli.quiz.store_schema`
-(the migrations), :mod:`~xentcli.quiz.store_open` (opening and checking a
-file), :mod:`~xentcli.quiz.store_queries` (the :class:`Store` and its reads),
+is, connections, sqlite's failures as messages),
+:mod:`~xentcli.quiz.store_schema` (the migrations),
+:mod:`~xentcli.quiz.store_open` (opening and checking a file),
+:mod:`~xentcli.quiz.store_integrity` (when that check can be skipped),
+:mod:`~xentcli.quiz.store_queries` (the :class:`Store` and its reads),
 :mod:`~xentcli.quiz.store_drills`, :mod:`~xentcli.quiz.store_interviews` and
 :mod:`~xentcli.quiz.store_summary`.
 
@@ -53,6 +55,7 @@ from xentcli.quiz.store_drills import (
     drill_progress,
     record_drill_attempt,
 )
+from xentcli.quiz.store_integrity import Trust
 from xentcli.quiz.store_open import _open, open_store
 from xentcli.quiz.store_queries import Store
 from xentcli.quiz.store_schema import (
@@ -108,20 +111,25 @@ class StoreRecorder:
     The connection is opened per answer: an answer every few seconds costs
     nothing noticeable, and no connection is left open when a session ends
     in any way at all. The first answer also creates the session's row.
+    With ``trust`` (from the open that checked the file), each answer renews
+    the file's seal, so the next start needs no integrity check.
     """
 
     path: Path
     clock: Callable[[], datetime] = utc_now  # when the session started
+    trust: Trust | None = field(default=None, repr=False, compare=False)
     session_id: int | None = field(default=None, init=False)
     started_at: str | None = field(default=None, init=False)  # the session row's
 
     def record(self, rec: AnswerRecord) -> None:
         params = json.dumps(dict(rec.params), sort_keys=True, allow_nan=False,
                             default=_jsonable)
+        before = self.trust.before() if self.trust is not None else None
         try:
             conn = _connect(self.path, "mode=rw")
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving an answer") from None
+        saved = False
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -152,10 +160,13 @@ class StoreRecorder:
                     conn.execute("ROLLBACK")
                 raise
             self.session_id, self.started_at = session_id, started
+            saved = True
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving an answer") from None
         finally:
             conn.close()
+            if self.trust is not None:
+                self.trust.renew(before, ok=saved)
 
 
 class SaveStatus(str, Enum):
@@ -179,6 +190,8 @@ class Progress:
     #: What the planner needs, worked out in SQL (None: replay the reviews).
     states: dict[str, CardState] | None = None
     accuracy: dict[str, float] | None = None
+    #: What the open found the file to be: the session's writes renew its seal.
+    trust: Trust | None = field(default=None, repr=False, compare=False)
     _cache: list[tuple[Review, ...]] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -193,7 +206,7 @@ class Progress:
     def recorder(self) -> Recorder:
         """Where this session's answers go."""
         if self.status is SaveStatus.SAVING and self.path is not None:
-            return StoreRecorder(self.path)
+            return StoreRecorder(self.path, trust=self.trust)
         return NullRecorder()
 
     def interview_recorder(self) -> InterviewRecorder:
@@ -201,7 +214,7 @@ class Progress:
         if self.status is SaveStatus.SAVING and self.path is not None:
             from xentcli.quiz.store_interviews import StoreInterviewRecorder
 
-            return StoreInterviewRecorder(self.path)
+            return StoreInterviewRecorder(self.path, trust=self.trust)
         return NullInterviewRecorder()
 
 
@@ -251,6 +264,6 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
                             warning=f"{store.note}; answers will not be saved", exam_date=exam,
                             states=states, accuracy=accuracy)
     return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam, states=states,
-                    accuracy=accuracy)
+                    accuracy=accuracy, trust=store.trust)
 
 

@@ -2,9 +2,11 @@
 
 A file that is not a sound SQLite database, or comes from a newer xent, is
 refused with :class:`~xentcli.errors.StoreError` and never written to, moved or
-deleted. A location where nothing can be written (a read-only folder or file,
-a full disk) gives a read-only store, or :class:`_Unwritable` when not even
-that can be had.
+deleted. Soundness is sqlite's ``PRAGMA quick_check``, skipped only for the
+very file last found sound (:mod:`xentcli.quiz.store_integrity` says when). A
+location where nothing can be written (a read-only folder or file, a full
+disk) gives a read-only store, or :class:`_Unwritable` when not even that can
+be had.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 from xentcli.errors import StoreError
+from xentcli.quiz.store_integrity import Trust, created, distrust, examine
 from xentcli.quiz.store_queries import Store
 from xentcli.quiz.store_schema import MIGRATIONS, SCHEMA_VERSION
 from xentcli.quiz.store_sqlite import (
@@ -67,11 +70,22 @@ def _check_kind(path: Path) -> None:
                      "untouched. Move it aside, or quiz with --no-save")
 
 
-def _check_contents(conn: sqlite3.Connection, path: Path) -> int:
-    """The schema version, once the file proved sound and not from a newer xent."""
-    problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
-    if problems != ["ok"]:
-        raise _untouched(path, f"is damaged ({problems[0]})")
+def _quick_check(conn: sqlite3.Connection) -> list[str]:
+    """sqlite's integrity check of every page: ``["ok"]``, or what is wrong."""
+    return [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+
+
+def _check_contents(conn: sqlite3.Connection, path: Path, *, sealed: bool = False) -> int:
+    """The schema version, once the file proved sound and not from a newer xent.
+
+    ``sealed``: the file is the one last found sound (:mod:`.store_integrity`),
+    so the full check, the one cost that grows with the history, is skipped.
+    """
+    if not sealed:
+        problems = _quick_check(conn)
+        if problems != ["ok"]:
+            distrust(path)
+            raise _untouched(path, f"is damaged ({problems[0]})")
     # One statement, one snapshot: another xent may be creating the tables right now.
     version, tables = conn.execute(
         "SELECT (SELECT user_version FROM pragma_user_version), "
@@ -124,7 +138,6 @@ def _migrate(conn: sqlite3.Connection) -> int:
     return SCHEMA_VERSION
 
 
-
 def _open_read_only(path: Path, why: str) -> Store:
     """The history of a file this process cannot write to, or :class:`_Unwritable`."""
     if not path.exists():
@@ -150,7 +163,6 @@ def _open_read_only(path: Path, why: str) -> Store:
     raise _Unwritable(why)
 
 
-
 def _open(path: Path, *, create: bool) -> Store | None:
     """Writable when possible, else read-only; :class:`_Unwritable` when neither."""
     try:
@@ -159,8 +171,11 @@ def _open(path: Path, *, create: bool) -> Store | None:
         raise StoreError(f"cannot reach the progress file {path}: {_reason(exc)}") from None
     if not exists and not create:
         return None
+    trust: Trust | None = None
+    sealed = False
     if exists:
         _check_header(path)
+        trust, sealed = examine(path)
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,9 +189,11 @@ def _open(path: Path, *, create: bool) -> Store | None:
             raise _Unwritable(f"cannot create {path} ({exc})") from None
         raise _failure(path, exc, "opening it") from None
     try:
-        _check_contents(conn, path)
+        _check_contents(conn, path, sealed=sealed)
         _use_wal(conn)
         version = _migrate(conn)
+        if not exists:  # checked empty, then only this open wrote it
+            trust = created(path)
     except sqlite3.Error as exc:
         conn.close()
         if _cannot_write(exc, path):
@@ -186,7 +203,7 @@ def _open(path: Path, *, create: bool) -> Store | None:
     except BaseException:
         conn.close()
         raise
-    return Store(conn, path, version, writable=True)
+    return Store(conn, path, version, writable=True, trust=trust)
 
 
 def open_store(path: Path | None = None, *, create: bool = False) -> Store | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from xentcli.errors import StoreError
 from xentcli.quiz.schedule import Review
+from xentcli.quiz.store_integrity import Trust
 from xentcli.quiz.store_schema import EXPORT_FIELDS, HINTS_SCHEMA
 from xentcli.quiz.store_sqlite import _failure
 
@@ -25,22 +26,28 @@ class Store:
     """An open progress database (use :func:`open_store`)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, version: int, *,
-                 writable: bool, note: str | None = None) -> None:
+                 writable: bool, note: str | None = None, trust: Trust | None = None) -> None:
         self.conn = conn
         self.path = path
         self.version = version
         self.writable = writable
         #: Why the store is read-only, for a warning.
         self.note = note
+        #: What this process knows the file to be, to renew its seal on close.
+        self.trust = trust if writable else None
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(ok=kind is None)
 
-    def close(self) -> None:
+    def close(self, *, ok: bool = True) -> None:
+        """Close the file; seal it when it is still what was checked, plus xent's writes."""
+        before = self.trust.before() if self.trust is not None else None
         self.conn.close()
+        if self.trust is not None:
+            self.trust.renew(before, ok=ok)
 
     def _read(self, sql: str, doing: str) -> list[Any]:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xentcli.errors import StoreError
+from xentcli.quiz.store_integrity import distrust
 
 __all__ = ["BUSY_TIMEOUT", "ENV_HOME", "FILENAME", "default_path"]
 
@@ -96,6 +97,7 @@ def _untouched(path: Path, why: str) -> StoreError:
 def _failure(path: Path, exc: sqlite3.Error, doing: str) -> StoreError:
     code = _code(exc)
     if code in (_CORRUPT, _NOTADB):
+        distrust(path)  # a seal that still matches must not vouch for it again
         return _untouched(path, f"is damaged ({exc})")
     if code == _FULL or code == _IOERR and _disk_full(path):
         return StoreError(f"the disk is full: could not write {path} while {doing}")
