@@ -27,7 +27,7 @@ from typer.testing import CliRunner, Result
 from xentcli.cli import answers as answers_module
 from xentcli.cli.app import app
 from xentcli.quiz import store as store_module
-from xentcli.quiz import store_interviews
+from xentcli.quiz import store_interviews, store_open, store_sqlite
 from xentcli.quiz.records import AnswerRecord
 from xentcli.quiz.store import SaveStatus, StoreRecorder, open_progress, open_store
 
@@ -258,8 +258,9 @@ def test_a_full_disk_at_the_start_is_like_a_read_only_folder(
     def no_room(conn: sqlite3.Connection) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store_module, "_use_wal", no_room)
-    monkeypatch.setattr(store_module, "_disk_full", lambda path: True)
+    monkeypatch.setattr(store_open, "_use_wal", no_room)
+    for module in (store_open, store_sqlite):  # each holds its own name
+        monkeypatch.setattr(module, "_disk_full", lambda path: True)
     progress = open_progress()
     assert progress.status is SaveStatus.READ_ONLY
     assert progress.warning == (
@@ -283,8 +284,9 @@ def test_an_io_error_with_room_on_the_disk_is_still_an_error(
     def broken(conn: sqlite3.Connection) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store_module, "_use_wal", broken)
-    monkeypatch.setattr(store_module, "_disk_full", lambda path: False)
+    monkeypatch.setattr(store_open, "_use_wal", broken)
+    for module in (store_open, store_sqlite):  # each holds its own name
+        monkeypatch.setattr(module, "_disk_full", lambda path: False)
     result = _run("stats")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == wrapped(

@@ -15,6 +15,17 @@ deleted. A location where nothing can be written (a read-only folder or file)
 is not an error for the quiz: :func:`open_progress` reports it as
 :attr:`SaveStatus.READ_ONLY`, and the quiz runs without saving.
 
+Here: recording a quiz's answers and preparing a session's progress. The
+rest lives beside it, one responsibility each, and its public names are
+importable from here too: :mod:`~xentcli.quiz.store_sqlite` (where the file
+is, connections, sqlite's failures as messages),
+:mod:`~xentcli.quiz.store_schema` (the migrations),
+:mod:`~xentcli.quiz.store_open` (opening and checking a file),
+:mod:`~xentcli.quiz.store_integrity` (when that check can be skipped),
+:mod:`~xentcli.quiz.store_queries` (the :class:`Store` and its reads),
+:mod:`~xentcli.quiz.store_drills`, :mod:`~xentcli.quiz.store_interviews` and
+:mod:`~xentcli.quiz.store_summary`.
+
 This module imports :mod:`sqlite3` at its top; command modules import it only
 inside the commands that need it, to keep start-up fast.
 """
@@ -22,17 +33,13 @@ inside the commands that need it, to keep start-up fast.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
-from xentcli.errors import StoreError
 from xentcli.quiz.records import (
     AnswerRecord,
     InterviewRecorder,
@@ -42,8 +49,38 @@ from xentcli.quiz.records import (
     utc_now,
 )
 from xentcli.quiz.schedule import CardState, Review
+from xentcli.quiz.store_drills import (
+    DrillAttempt,
+    DrillProgress,
+    drill_progress,
+    record_drill_attempt,
+)
+from xentcli.quiz.store_integrity import Trust
+from xentcli.quiz.store_open import _open, open_store
+from xentcli.quiz.store_queries import Store
+from xentcli.quiz.store_schema import (
+    DRILLS_VERSION,
+    EXPORT_FIELDS,
+    HINTS_SCHEMA,
+    INTERVIEW_SCHEMA,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+)
+from xentcli.quiz.store_sqlite import (
+    BUSY_TIMEOUT,
+    ENV_HOME,
+    FILENAME,
+    _connect,
+    _failure,
+    _jsonable,
+    _timestamp,
+    _Unwritable,
+    default_path,
+)
 
 __all__ = [
+    "BUSY_TIMEOUT",
+    "DRILLS_VERSION",
     "ENV_HOME",
     "EXPORT_FIELDS",
     "FILENAME",
@@ -58,519 +95,11 @@ __all__ = [
     "Store",
     "StoreRecorder",
     "default_path",
+    "drill_progress",
     "open_progress",
     "open_store",
     "record_drill_attempt",
 ]
-
-ENV_HOME = "XENT_HOME"
-FILENAME = "progress.db"
-#: Seconds a writer waits for another one to finish before giving up.
-BUSY_TIMEOUT = 30.0
-_MAGIC = b"SQLite format 3\x00"
-
-# One script per schema version: MIGRATIONS[n] takes a database from version n
-# to n + 1. Released steps are never edited, only appended to.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # v1: one row per answer.
-    (
-        """CREATE TABLE answers (
-            id INTEGER PRIMARY KEY,
-            question_id TEXT NOT NULL,
-            topic TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            seed INTEGER,
-            params TEXT NOT NULL,
-            given TEXT,
-            expected TEXT NOT NULL,
-            correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
-            skipped INTEGER NOT NULL CHECK (skipped IN (0, 1)),
-            seconds REAL NOT NULL,
-            answered_at TEXT NOT NULL
-        )""",
-    ),
-    # v2: answers belong to a session, so two sessions running at once (or a
-    # history export) can be told apart; and the scheduler and stats read each
-    # question's answers in time order, which the index serves.
-    (
-        """CREATE TABLE sessions (
-            id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL
-        )""",
-        "ALTER TABLE answers ADD COLUMN session_id INTEGER REFERENCES sessions(id)",
-        "CREATE INDEX answers_by_question ON answers (question_id, answered_at)",
-    ),
-    # v3: mock interviews (`xent interview`), one row each beside the session
-    # that holds their answers, with the report as JSON; and small settings
-    # such as the interview date of `xent plan`.
-    (
-        """CREATE TABLE interviews (
-            id INTEGER PRIMARY KEY,
-            session_id INTEGER REFERENCES sessions(id),
-            started_at TEXT NOT NULL,
-            minutes REAL NOT NULL,
-            seed INTEGER,
-            planned INTEGER NOT NULL,
-            asked INTEGER NOT NULL,
-            correct INTEGER NOT NULL,
-            timed_out INTEGER NOT NULL,
-            readiness REAL NOT NULL,
-            finished INTEGER NOT NULL CHECK (finished IN (0, 1)),
-            report TEXT NOT NULL
-        )""",
-        """CREATE TABLE settings (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        )""",
-    ),
-    # v4: how many hints an answer used (one given after a hint does not move
-    # its question up a box) and the mistake or unit problem recognised in it.
-    # Older rows keep their values: no hint, no diagnosis.
-    (
-        "ALTER TABLE answers ADD COLUMN hints INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE answers ADD COLUMN diagnosis TEXT",
-    ),
-    # v5: coding drills, one row per `xent drill check`; which drills are
-    # passed is read from it. A table of its own: the quiz's are untouched
-    # (and DRILLS_VERSION is found from this step, not written down).
-    (
-        """CREATE TABLE drill_attempts (
-            id INTEGER PRIMARY KEY,
-            drill TEXT NOT NULL,
-            passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
-            failed_test TEXT,
-            tests_passed INTEGER NOT NULL,
-            tests_total INTEGER NOT NULL,
-            seconds REAL NOT NULL,
-            attempted_at TEXT NOT NULL
-        )""",
-        "CREATE INDEX drill_attempts_by_drill ON drill_attempts (drill, attempted_at)",
-    ),
-    # v6: start-up that does not grow with the history (xentcli.quiz.store_summary):
-    # a question's answers in time order with what its Leitner box needs, a
-    # topic's latest answers, the answers of one day, and how many sessions.
-    (
-        "CREATE INDEX answers_by_card ON answers (question_id, answered_at, id, correct, hints)",
-        "CREATE INDEX answers_by_topic ON answers (topic, answered_at, correct, skipped)",
-        "CREATE INDEX answers_by_time ON answers (answered_at)",
-        "CREATE INDEX answers_by_session ON answers (session_id)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-#: The first schema version with the interviews and settings tables.
-INTERVIEW_SCHEMA = 3
-#: The first schema version that records hints and diagnoses.
-HINTS_SCHEMA = 4
-
-#: The columns of ``xent stats --export``, in order.
-EXPORT_FIELDS = (
-    "id", "session_id", "answered_at", "question_id", "topic", "kind", "seed", "params",
-    "given", "expected", "correct", "skipped", "seconds", "hints", "diagnosis",
-)
-
-
-def default_path() -> Path:
-    """Where progress is kept: ``$XENT_HOME/progress.db``, else the user data folder."""
-    home = os.environ.get(ENV_HOME, "").strip()
-    if home:
-        return Path(home).expanduser() / FILENAME
-    import platformdirs
-
-    return platformdirs.user_data_path("xent", appauthor=False) / FILENAME
-
-
-def _timestamp(moment: datetime) -> str:
-    # One fixed format, always UTC, so the text sorts in time order.
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _jsonable(value: Any) -> Any:
-    for convert in ("tolist", "item"):  # numpy arrays and scalars
-        if hasattr(value, convert):
-            return getattr(value, convert)()
-    return str(value)
-
-
-# ------------------------------------------------------------- sqlite's failures
-
-_BUSY, _READONLY, _CANTOPEN, _PERM, _IOERR, _CORRUPT, _NOTADB = 5, 8, 14, 3, 10, 11, 26
-_FULL = 13
-#: Free bytes below which a failed write is put down to a full disk.
-_NEARLY_FULL = 1 << 20
-
-
-def _code(exc: sqlite3.Error) -> int | None:
-    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
-    if code is not None:
-        return int(code) & 0xFF
-    text = str(exc).lower()
-    for words, guess in (
-        ("readonly", _READONLY), ("read-only", _READONLY), ("unable to open", _CANTOPEN),
-        ("locked", _BUSY), ("not a database", _NOTADB), ("malformed", _CORRUPT),
-        ("disk is full", _FULL), ("disk i/o error", _IOERR),
-    ):
-        if words in text:
-            return guess
-    return None
-
-
-def _cannot_write(exc: sqlite3.Error, path: Path | None = None) -> bool:
-    """A location nothing can be written to: read-only, or (given ``path``) a full disk."""
-    code = _code(exc)
-    if code in (_READONLY, _CANTOPEN, _PERM):
-        return True
-    return path is not None and (code == _FULL or code == _IOERR and _disk_full(path))
-
-
-def _disk_full(path: Path) -> bool:
-    import shutil
-
-    try:
-        return shutil.disk_usage(path.parent).free < _NEARLY_FULL
-    except OSError:
-        return False
-
-
-def _untouched(path: Path, why: str) -> StoreError:
-    return StoreError(
-        f"the progress file {path} {why}; it was left untouched. Move it aside to start "
-        "afresh, or quiz with --no-save"
-    )
-
-
-def _failure(path: Path, exc: sqlite3.Error, doing: str) -> StoreError:
-    code = _code(exc)
-    if code in (_CORRUPT, _NOTADB):
-        return _untouched(path, f"is damaged ({exc})")
-    if code == _FULL or code == _IOERR and _disk_full(path):
-        return StoreError(f"the disk is full: could not write {path} while {doing}")
-    if code == _BUSY:
-        return StoreError(f"the progress file {path} stayed locked by another xent for "
-                          f"{BUSY_TIMEOUT:g} seconds while {doing}; try again")
-    return StoreError(f"could not use the progress file {path} while {doing}: {exc}")
-
-
-class _Unwritable(Exception):
-    """Internal: the store cannot be written here (the reason is the message)."""
-
-
-def _connect(path: Path, mode: str) -> sqlite3.Connection:
-    uri = f"{path.absolute().as_uri()}?{mode}"  # as_uri escapes '?', '#' and '%' in names
-    # Autocommit: every transaction below is explicit and short.
-    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
-
-
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before sqlite gets a chance to touch it."""
-    _check_kind(path)
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(len(_MAGIC))
-    except IsADirectoryError:
-        raise StoreError(f"the progress file {path} is a folder; it was left untouched. "
-                         "Move it aside, or quiz with --no-save") from None
-    except OSError as exc:
-        raise StoreError(f"cannot read the progress file {path}: {exc.strerror or exc}; "
-                         "it was left untouched") from None
-    if head and head != _MAGIC:  # an empty file is an empty database
-        raise _untouched(path, "is not an SQLite database")
-
-
-def _check_kind(path: Path) -> None:
-    """Refuse a named pipe, a device or a socket: opening one to read can wait forever."""
-    import stat
-
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return  # gone, or unreadable: the open that follows says which
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return
-    what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device")
-    raise StoreError(f"the progress file {path} is {what}, not a file; it was left "
-                     "untouched. Move it aside, or quiz with --no-save")
-
-
-def _check_contents(conn: sqlite3.Connection, path: Path) -> int:
-    """The schema version, once the file proved sound and not from a newer xent."""
-    problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
-    if problems != ["ok"]:
-        raise _untouched(path, f"is damaged ({problems[0]})")
-    # One statement, one snapshot: another xent may be creating the tables right now.
-    version, tables = conn.execute(
-        "SELECT (SELECT user_version FROM pragma_user_version), "
-        "(SELECT count(*) FROM sqlite_master)"
-    ).fetchone()
-    if version > SCHEMA_VERSION:
-        raise _untouched(path, f"was written by a newer xent (schema {version}, this one "
-                               f"reads up to {SCHEMA_VERSION})")
-    if version == 0 and tables:
-        # Another program's database under our name: adding tables to it is not ours to do.
-        raise _untouched(path, "is an SQLite database that xent did not make")
-    return int(version)
-
-
-def _use_wal(conn: sqlite3.Connection) -> None:
-    """Switch the file to WAL mode once (the mode is stored in the file).
-
-    Changing the journal mode can fail with "database is locked" at once,
-    without the busy timeout, while another xent opens the same new file; so
-    that one step waits and retries by itself.
-    """
-    deadline = time.monotonic() + BUSY_TIMEOUT
-    pause = 0.001
-    while True:
-        try:
-            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if _code(exc) != _BUSY or time.monotonic() > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(2 * pause, 0.1)
-
-
-def _migrate(conn: sqlite3.Connection) -> int:
-    conn.execute("BEGIN IMMEDIATE")  # one migrator at a time; others wait, then see it done
-    try:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        for step in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[step]:
-                conn.execute(statement)
-        if version < SCHEMA_VERSION:
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return SCHEMA_VERSION
-
-
-# ------------------------------------------------------------------ the store
-
-
-class Store:
-    """An open progress database (use :func:`open_store`)."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path, version: int, *,
-                 writable: bool, note: str | None = None) -> None:
-        self.conn = conn
-        self.path = path
-        self.version = version
-        self.writable = writable
-        #: Why the store is read-only, for a warning.
-        self.note = note
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def _read(self, sql: str, doing: str) -> list[Any]:
-        try:
-            return self.conn.execute(sql).fetchall()
-        except sqlite3.Error as exc:
-            raise _failure(self.path, exc, doing) from None
-
-    def count(self) -> int:
-        """How many answers are recorded."""
-        return int(self._read("SELECT count(*) FROM answers", "counting answers")[0][0])
-
-    def session_count(self) -> int:
-        """How many sessions recorded at least one answer (v1 files had no sessions)."""
-        if self.version < 2:
-            return 0
-        sql = "SELECT count(DISTINCT session_id) FROM answers WHERE session_id IS NOT NULL"
-        return int(self._read(sql, "counting sessions")[0][0])
-
-    def reviews(self) -> list[Review]:
-        """Every answer, oldest first, as the scheduler reads it."""
-        hints = "hints" if self.version >= HINTS_SCHEMA else "0"
-        rows = self._read(
-            f"SELECT question_id, topic, correct, skipped, answered_at, id, {hints} FROM answers "
-            "ORDER BY answered_at, id",
-            "reading the history",
-        )
-        return [
-            Review(self._text(qid, row_id, "question id"), self._text(topic, row_id, "topic"),
-                   bool(correct), self._when(at, row_id), bool(skipped), hinted=bool(used))
-            for qid, topic, correct, skipped, at, row_id, used in rows
-        ]
-
-    def _bad_row(self, row_id: object, what: str, value: object, expected: str) -> StoreError:
-        """A hand-edited value named with its row, like a bad date (the file is untouched)."""
-        shown = repr(value)
-        shown = shown if len(shown) <= 40 else shown[:39] + "…"
-        return StoreError(f"the progress file {self.path} has answer {row_id} with the "
-                          f"{what} {shown}, which is not {expected}; the file was left "
-                          "untouched")
-
-    def _text(self, value: object, row_id: int, what: str) -> str:
-        if not isinstance(value, str):  # a BLOB or a number put there by hand
-            raise self._bad_row(row_id, what, value, "text")
-        return value
-
-    def _when(self, at: object, row_id: int) -> datetime:
-        """A stored timestamp; one edited by hand into something else is named, not a crash."""
-        try:
-            return datetime.fromisoformat(str(at))
-        except ValueError:
-            raise StoreError(
-                f"the progress file {self.path} has answer {row_id} dated {at!r}, which is "
-                "not a date and time (YYYY-MM-DDTHH:MM:SS); the file was left untouched"
-            ) from None
-
-    def history(self) -> Iterator[dict[str, Any]]:
-        """Every answer with all its columns (:data:`EXPORT_FIELDS`), oldest first."""
-        older = {"session_id": (2, "NULL AS session_id"), "hints": (HINTS_SCHEMA, "0 AS hints"),
-                 "diagnosis": (HINTS_SCHEMA, "NULL AS diagnosis")}
-        columns = ", ".join(
-            older[f][1] if f in older and self.version < older[f][0] else f
-            for f in EXPORT_FIELDS
-        )
-        try:
-            cursor = self.conn.execute(
-                f"SELECT {columns} FROM answers ORDER BY answered_at, id"
-            )
-            for row in cursor:
-                item = dict(zip(EXPORT_FIELDS, row, strict=True))
-                for name, value in item.items():
-                    if isinstance(value, bytes):  # a BLOB put there by hand
-                        raise self._bad_row(item["id"], name, value, "text or a number")
-                item["params"] = self._params(item["params"], item["id"])
-                item["correct"] = bool(item["correct"])
-                item["skipped"] = bool(item["skipped"])
-                yield item
-        except sqlite3.Error as exc:
-            raise _failure(self.path, exc, "reading the history") from None
-
-    def _params(self, text: object, row_id: int) -> Any:
-        def no_constant(name: str) -> Any:
-            raise ValueError(name)
-
-        try:  # strict JSON: NaN or Infinity could not be exported
-            return json.loads(str(text), parse_constant=no_constant)
-        except ValueError:
-            raise self._bad_row(row_id, "params", text, "JSON") from None
-
-    def reset(self) -> int:
-        """Delete every recorded answer, session and interview; return how many answers
-        went. The interview date of ``xent plan`` is a setting, not progress: it stays."""
-        if not self.writable:
-            raise StoreError(f"cannot delete progress: {self.note or 'the file is read-only'}")
-        try:
-            # Overwrite the deleted answers' bytes instead of leaving them in free pages.
-            self.conn.execute("PRAGMA secure_delete = ON")
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                gone = int(self.conn.execute("SELECT count(*) FROM answers").fetchone()[0])
-                self.conn.execute("DELETE FROM answers")
-                self.conn.execute("DELETE FROM sessions")
-                self.conn.execute("DELETE FROM interviews")  # schema v3: interviews
-                self.conn.execute("DELETE FROM drill_attempts")  # coding drills
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise _failure(self.path, exc, "deleting progress") from None
-        return gone
-
-
-def _open_read_only(path: Path, why: str) -> Store:
-    """The history of a file this process cannot write to, or :class:`_Unwritable`."""
-    if not path.exists():
-        raise _Unwritable(why)
-    # "mode=ro" needs the WAL index to be creatable or present; "immutable"
-    # reads the file as it is, which is right for a folder nobody can write.
-    for mode in ("mode=ro", "mode=ro&immutable=1"):
-        conn = _connect(path, mode)
-        try:
-            version = _check_contents(conn, path)
-        except sqlite3.Error as exc:
-            conn.close()
-            if _cannot_write(exc, path):
-                continue
-            raise _failure(path, exc, "opening it") from None
-        except BaseException:
-            conn.close()
-            raise
-        if version != SCHEMA_VERSION:
-            conn.close()
-            raise _Unwritable(f"{why}, and its older format cannot be upgraded there")
-        return Store(conn, path, version, writable=False, note=why)
-    raise _Unwritable(why)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return str(exc)
-
-
-def _open(path: Path, *, create: bool) -> Store | None:
-    """Writable when possible, else read-only; :class:`_Unwritable` when neither."""
-    try:
-        exists = path.exists()
-    except OSError as exc:
-        raise StoreError(f"cannot reach the progress file {path}: {_reason(exc)}") from None
-    if not exists and not create:
-        return None
-    if exists:
-        _check_header(path)
-    else:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _Unwritable(f"cannot create the folder {path.parent} "
-                              f"({_reason(exc)})") from None
-    try:
-        conn = _connect(path, "mode=rwc")
-    except sqlite3.Error as exc:
-        if _cannot_write(exc):
-            raise _Unwritable(f"cannot create {path} ({exc})") from None
-        raise _failure(path, exc, "opening it") from None
-    try:
-        _check_contents(conn, path)
-        _use_wal(conn)
-        version = _migrate(conn)
-    except sqlite3.Error as exc:
-        conn.close()
-        if _cannot_write(exc, path):
-            why = "the disk is full" if _disk_full(path) else str(exc)
-            return _open_read_only(path, f"{path} cannot be written ({why})")
-        raise _failure(path, exc, "opening it") from None
-    except BaseException:
-        conn.close()
-        raise
-    return Store(conn, path, version, writable=True)
-
-
-def open_store(path: Path | None = None, *, create: bool = False) -> Store | None:
-    """Open the progress database (``None`` when there is none and ``create`` is false).
-
-    The store is writable when the location allows it, else read-only with
-    :attr:`Store.note` saying why.
-
-    Raises:
-        StoreError: the file is damaged, not SQLite, from a newer xent, unreadable,
-            or cannot be created at all (only with ``create=True``).
-    """
-    where = path if path is not None else default_path()
-    try:
-        return _open(where, create=create)
-    except _Unwritable as exc:
-        raise StoreError(f"cannot open the progress store: {exc}") from None
-
 
 # ------------------------------------------------------------ recording a quiz
 
@@ -582,20 +111,25 @@ class StoreRecorder:
     The connection is opened per answer: an answer every few seconds costs
     nothing noticeable, and no connection is left open when a session ends
     in any way at all. The first answer also creates the session's row.
+    With ``trust`` (from the open that checked the file), each answer renews
+    the file's seal, so the next start needs no integrity check.
     """
 
     path: Path
     clock: Callable[[], datetime] = utc_now  # when the session started
+    trust: Trust | None = field(default=None, repr=False, compare=False)
     session_id: int | None = field(default=None, init=False)
     started_at: str | None = field(default=None, init=False)  # the session row's
 
     def record(self, rec: AnswerRecord) -> None:
         params = json.dumps(dict(rec.params), sort_keys=True, allow_nan=False,
                             default=_jsonable)
+        before = self.trust.before() if self.trust is not None else None
         try:
             conn = _connect(self.path, "mode=rw")
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving an answer") from None
+        saved = False
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -626,10 +160,13 @@ class StoreRecorder:
                     conn.execute("ROLLBACK")
                 raise
             self.session_id, self.started_at = session_id, started
+            saved = True
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving an answer") from None
         finally:
             conn.close()
+            if self.trust is not None:
+                self.trust.renew(before, ok=saved)
 
 
 class SaveStatus(str, Enum):
@@ -653,6 +190,8 @@ class Progress:
     #: What the planner needs, worked out in SQL (None: replay the reviews).
     states: dict[str, CardState] | None = None
     accuracy: dict[str, float] | None = None
+    #: What the open found the file to be: the session's writes renew its seal.
+    trust: Trust | None = field(default=None, repr=False, compare=False)
     _cache: list[tuple[Review, ...]] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -667,7 +206,7 @@ class Progress:
     def recorder(self) -> Recorder:
         """Where this session's answers go."""
         if self.status is SaveStatus.SAVING and self.path is not None:
-            return StoreRecorder(self.path)
+            return StoreRecorder(self.path, trust=self.trust)
         return NullRecorder()
 
     def interview_recorder(self) -> InterviewRecorder:
@@ -675,7 +214,7 @@ class Progress:
         if self.status is SaveStatus.SAVING and self.path is not None:
             from xentcli.quiz.store_interviews import StoreInterviewRecorder
 
-            return StoreInterviewRecorder(self.path)
+            return StoreInterviewRecorder(self.path, trust=self.trust)
         return NullInterviewRecorder()
 
 
@@ -725,82 +264,6 @@ def open_progress(path: Path | None = None, *, no_save: bool = False) -> Progres
                             warning=f"{store.note}; answers will not be saved", exam_date=exam,
                             states=states, accuracy=accuracy)
     return Progress(SaveStatus.SAVING, where, reviews, exam_date=exam, states=states,
-                    accuracy=accuracy)
+                    accuracy=accuracy, trust=store.trust)
 
 
-
-# ------------------------------------------------------------- coding drills
-# Everything about `xent drill` progress is in this section (and its migration).
-
-
-@dataclass(frozen=True)
-class DrillAttempt:
-    """One `xent drill check` of a file."""
-
-    drill: str
-    passed: bool
-    failed_test: str | None
-    tests_passed: int
-    tests_total: int
-    seconds: float
-    attempted_at: datetime
-
-
-@dataclass(frozen=True)
-class DrillProgress:
-    """One drill's history: how often it was checked, and whether it ever passed."""
-
-    drill: str
-    attempts: int
-    passes: int
-    last_attempt: datetime
-
-    @property
-    def passed(self) -> bool:
-        return self.passes > 0
-
-
-def record_drill_attempt(attempt: DrillAttempt, path: Path | None = None) -> str | None:
-    """Save one check; return a warning instead when the store cannot be written.
-
-    Raises:
-        StoreError: the file is damaged, not SQLite or from a newer xent.
-    """
-    where = path if path is not None else default_path()
-    try:
-        store = _open(where, create=True)
-    except _Unwritable as exc:
-        return f"{exc}; this check was not saved"
-    assert store is not None  # create=True never gives None
-    with store:
-        if not store.writable:
-            return f"{store.note}; this check was not saved"
-        try:
-            store.conn.execute(
-                "INSERT INTO drill_attempts (drill, passed, failed_test, tests_passed, "
-                "tests_total, seconds, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (attempt.drill, int(attempt.passed), attempt.failed_test, attempt.tests_passed,
-                 attempt.tests_total, float(attempt.seconds), _timestamp(attempt.attempted_at)),
-            )
-        except sqlite3.Error as exc:
-            raise _failure(where, exc, "saving a drill check") from None
-    return None
-
-
-#: The schema version that brought the drills' table (found, not written down,
-#: so that the steps of other features can come before it).
-DRILLS_VERSION = 1 + next(
-    i for i, step in enumerate(MIGRATIONS) if any("drill_attempts" in s for s in step))
-
-
-def drill_progress(store: Store) -> list[DrillProgress]:
-    """Every drill that was ever checked, by name (none in older files)."""
-    if store.version < DRILLS_VERSION:
-        return []
-    rows = store._read(
-        "SELECT drill, count(*), sum(passed), max(attempted_at) FROM drill_attempts "
-        "GROUP BY drill ORDER BY drill",
-        "reading drill progress",
-    )
-    return [DrillProgress(drill, int(n), int(passes or 0), datetime.fromisoformat(str(last)))
-            for drill, n, passes, last in rows]

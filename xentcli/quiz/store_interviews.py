@@ -18,15 +18,11 @@ from typing import Any
 
 from xentcli.errors import StoreError
 from xentcli.quiz.records import AnswerRecord, InterviewRecord
-from xentcli.quiz.store import (
-    INTERVIEW_SCHEMA,
-    Store,
-    StoreRecorder,
-    _connect,
-    _failure,
-    _jsonable,
-    _timestamp,
-)
+from xentcli.quiz.store import StoreRecorder
+from xentcli.quiz.store_integrity import Trust
+from xentcli.quiz.store_queries import Store
+from xentcli.quiz.store_schema import INTERVIEW_SCHEMA
+from xentcli.quiz.store_sqlite import _connect, _failure, _jsonable, _timestamp
 
 __all__ = [
     "InterviewRow",
@@ -121,11 +117,12 @@ class StoreInterviewRecorder:
     """
 
     path: Path
+    trust: Trust | None = field(default=None, repr=False, compare=False)
     answers: StoreRecorder = field(init=False)
     interview_id: int | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.answers = StoreRecorder(self.path)
+        self.answers = StoreRecorder(self.path, trust=self.trust)  # one chain for both
 
     def record(self, rec: AnswerRecord) -> None:
         self.answers.record(rec)
@@ -138,10 +135,12 @@ class StoreInterviewRecorder:
             interview.correct, interview.timed_out, float(interview.readiness),
             int(interview.finished), report,
         )
+        before = self.trust.before() if self.trust is not None else None
         try:
             conn = _connect(self.path, "mode=rw")
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving the interview") from None
+        saved = False
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -170,7 +169,10 @@ class StoreInterviewRecorder:
                     conn.execute("ROLLBACK")
                 raise
             self.interview_id = interview_id
+            saved = True
         except sqlite3.Error as exc:
             raise _failure(self.path, exc, "saving the interview") from None
         finally:
             conn.close()
+            if self.trust is not None:
+                self.trust.renew(before, ok=saved)

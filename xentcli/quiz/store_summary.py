@@ -28,7 +28,9 @@ from xentcli.quiz.schedule import (
     ProgressSummary,
     TopicProgress,
 )
-from xentcli.quiz.store import MIGRATIONS, Store, _failure, _timestamp
+from xentcli.quiz.store_queries import Store
+from xentcli.quiz.store_schema import MIGRATIONS
+from xentcli.quiz.store_sqlite import _failure, _timestamp
 
 __all__ = [
     "SQL_SCHEMA",
