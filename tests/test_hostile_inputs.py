@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from messages import wrapped
+from messages import squash, wrapped
 from typer.testing import CliRunner
 
 from xentcli.cli.app import app
@@ -74,3 +74,57 @@ def test_a_file_line_past_the_limit_is_refused(tmp_path: Path) -> None:
     assert (code, out) == (2, "")
     assert err == wrapped(
         f"Error: P: @{data} line 1 is longer than 1 MB of text: one row per line\n")
+
+
+def _note(stderr: str) -> str:
+    """One note as printed: within 80 columns, continued under its text; squashed."""
+    lines = stderr.splitlines()
+    assert lines and lines[0].startswith("Note: "), stderr
+    assert all(len(line) <= 80 and line.startswith("      ") for line in lines[1:]), stderr
+    return squash(stderr)
+
+
+OVERFLOW_NOTE = ("Note: the result overflows: it is finite in exact arithmetic but beyond the "
+                 "largest float, about 1.8e308 (huge weights or logits, or a base near 1).")
+
+
+@pytest.mark.parametrize("args", [
+    # Issue 17 D3: no probability is 0 or 1 here; the loss is 3e315, past the largest float.
+    ["bce", "1", "0.5", "--base", "1.0000000000000002", "--pos-weight", "1e300"],
+    ["bce", "0.2,0.3,0.5", "1e308,1e308,-1e308", "--logits", "--reduction", "sum"],
+    ["ce", "0,1,0", "0.5,0.5;0.5,0.5;0.5,0.5", "--weights", "1e308", "--reduction", "sum"],
+    ["ce", "0", "0,1", "--eps", "1e-7", "--weights", "1e308,1", "--reduction", "sum"],
+])
+def test_an_overflow_is_called_an_overflow_not_a_probability_of_0(args: list[str]) -> None:
+    code, out, err = _calc(*args)
+    assert code == 0
+    assert " = inf " in out.splitlines()[0]
+    assert _note(err) == squash(OVERFLOW_NOTE)
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["bce", "1", "0"], "PRED is exactly 0 or 1 where a label says otherwise. Use --eps 1e-7 "
+                        "to clip PRED, or --logits if PRED holds logits."),
+    (["ce", "0", "0,1"], "PRED gives probability 0 to a class that TARGET has. Use --eps 1e-7 "
+                         "to clip PRED, or --logits if PRED holds logits."),
+    (["bce", "1", "-inf", "--logits"], "sigmoid(PRED) is exactly 0 or 1 where a label says "
+                                       "otherwise. Use --eps 1e-7 to clip it."),
+])
+def test_a_probability_of_0_is_still_named(args: list[str], reason: str) -> None:
+    code, out, err = _calc(*args)
+    assert (code, " = inf " in out.splitlines()[0]) == (0, True)
+    assert _note(err) == squash(f"Note: the result is infinite: {reason}")
+
+
+def test_huge_class_weights_show_a_table_that_adds_up_to_the_headline() -> None:
+    # Issue 17 D2: the weights cancel in the mean, but w_i·y_i·ln q_i with w = 1e308
+    # overflows: the table showed an inf term and "the terms' sum inf divided by 1e+308".
+    code, out, err = _calc("ce", "0.5,0.5", "1e-300,1", "--weights", "1e308,1e308")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "cross-entropy  H(TARGET, PRED) = 345.388 nats"
+    assert "inf" not in out
+    assert "(weighted mean: the terms' sum 345.388 divided by Σ w_i·y_i = 1)" in lines
+    assert _note(err) == squash("Note: the table shows the weights divided by 1e+308, the "
+                                "largest, so that its terms fit in a float; a weighted mean "
+                                "is the same for weights scaled alike.")

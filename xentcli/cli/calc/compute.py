@@ -365,11 +365,28 @@ def breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
                               weights=_per_class(o["weights"]),
                               label_smoothing=o["label_smoothing"], reduction="none")
     else:
-        b = bd.cross_entropy_breakdown(
-            first(_target_rows(outcome)), vec("pred"), base=base, from_logits=o["logits"],
-            weights=_per_class(o["weights"]), label_smoothing=o["label_smoothing"],
-            eps=o["eps"], normalize=o["normalize"], reduction="none",
-        )
+        weights = _per_class(o["weights"])
+
+        def ce(weights: Any) -> Breakdown:
+            return bd.cross_entropy_breakdown(
+                first(_target_rows(outcome)), vec("pred"), base=base, from_logits=o["logits"],
+                weights=weights, label_smoothing=o["label_smoothing"],
+                eps=o["eps"], normalize=o["normalize"], reduction="none",
+            )
+
+        b = ce(weights)
+        if (weights is not None and outcome.reduction == "mean"
+                and np.isfinite(outcome.value).all() and not np.isfinite(b.terms).all()):
+            # Huge weights (1e308): w_i·y_i·ln q_i overflows although the mean, which
+            # the core computes with the weights scaled down, is finite. A weighted
+            # mean is the same for weights scaled alike: show them so.
+            largest = float(np.max(np.abs(weights)))
+            if largest > 1:
+                b = ce(np.asarray(weights, np.float64) / largest)
+                outcome.notes.append(
+                    f"the table shows the weights divided by {largest:g}, the largest, so "
+                    "that its terms fit in a float; a weighted mean is the same for "
+                    "weights scaled alike.")
     return b
 
 
@@ -407,6 +424,11 @@ def add_notes(outcome: Outcome) -> None:
     reason = _INFINITE_NOTES.get(outcome.measure)
     if reason is None:
         return
+    if _overflowed(outcome):
+        outcome.notes.append(
+            "the result overflows: it is finite in exact arithmetic but beyond the "
+            "largest float, about 1.8e308 (huge weights or logits, or a base near 1).")
+        return
     pred = "Q" if outcome.measure == "kl" else "PRED"
     swapped = None if outcome.options.get("logits") else _swapped(outcome)
     if swapped is not None:
@@ -422,6 +444,19 @@ def add_notes(outcome: Outcome) -> None:
         f"the result is infinite: {reason}. Use --eps 1e-7 to clip {pred}, "
         f"or --logits if {pred} holds logits."
     )
+
+
+def _overflowed(outcome: Outcome) -> bool:
+    """An infinite result that no probability of exactly 0 (or 1, for BCE) explains:
+    every input is finite, and the probabilities are clipped by ``--eps`` or lie
+    strictly inside (0, 1) (logits: any finite logit has such a probability)."""
+    if not all(np.isfinite(vector.values).all() for vector in outcome.inputs.values()):
+        return False
+    if outcome.options.get("logits") or outcome.options.get("eps"):
+        return True
+    pred = outcome.inputs["q" if outcome.measure == "kl" else "pred"].values
+    edge = (pred <= 0) | (pred >= 1) if outcome.measure == "bce" else pred <= 0
+    return not bool(edge.any())
 
 
 def _swapped(outcome: Outcome) -> str | None:
