@@ -69,10 +69,11 @@ class Case:
         self.times: list[float] = []
 
 
-def _forget(cache: Path, pattern: str) -> None:
+def _forget(cache: Path, *patterns: str) -> None:
     """Delete some cache entries (only these: the other cases keep theirs)."""
-    for entry in cache.glob(pattern):
-        entry.unlink()
+    for pattern in patterns:
+        for entry in cache.glob(pattern):
+            entry.unlink()
 
 
 def _cases(home: Path) -> list[Case]:
@@ -85,7 +86,7 @@ def _cases(home: Path) -> list[Case]:
         Case("xent quiz, numeric first", [*xent, "quiz", "--question", "entropy-two-coins"],
              SESSION),
         Case("xent quiz (no cache)", [*xent, "quiz"], None,
-             before=lambda: _forget(cache, "bank-*.json")),
+             before=lambda: _forget(cache, "bank-*.json", "index-*.json")),
         Case("xent learn entropy", [*xent, "learn", "entropy"], SESSION),
         Case("xent learn (no cache)", [*xent, "learn", "entropy"], None,
              before=lambda: _forget(cache, "card-*.json")),

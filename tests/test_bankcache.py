@@ -404,3 +404,15 @@ def test_an_id_two_indexed_files_share_is_still_reported(tmp_path: Path) -> None
     with pytest.raises(BankError, match=r"two.yaml:6: question 'basics-dog': duplicate id "
                                         r"\(also in .*one.yaml:6\)"):
         banks.load_banks([first, second])
+
+
+def test_telling_indexed_questions_apart_builds_none_of_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    good = FIXTURES / "good"
+    read_banks([good])
+    questions = banks.load_banks([good]).questions
+    monkeypatch.setattr(bankcache, "load_entry", _no_compile)  # building would read data
+    assert questions[0] == questions[0] and questions[0] != questions[1]
+    chosen = list(questions)
+    chosen.remove(questions[-1])  # compares it with every question before it
+    assert questions[-1] not in chosen and len(chosen) == len(questions) - 1

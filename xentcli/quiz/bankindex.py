@@ -135,9 +135,17 @@ class DeferredQuestion(Question):
         return self._built
 
     def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if not isinstance(other, Question):
+            return NotImplemented
+        # Questions that differ in what the index holds differ: no need to build them
+        # (list.remove and `in` compare a question with every one before it).
+        if any(getattr(self, name) != getattr(other, name) for name in META):
+            return False
         if isinstance(other, DeferredQuestion):
             other = other.full()
-        return self.full() == other if isinstance(other, Question) else NotImplemented
+        return self.full() == other
 
     def __hash__(self) -> int:
         return hash(self.full())
