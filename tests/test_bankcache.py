@@ -416,3 +416,30 @@ def test_telling_indexed_questions_apart_builds_none_of_them(
     chosen = list(questions)
     chosen.remove(questions[-1])  # compares it with every question before it
     assert questions[-1] not in chosen and len(chosen) == len(questions) - 1
+
+
+@pytest.mark.parametrize("command", [
+    ["quiz", "--question", "entropy-two-coins", "--no-save"],
+    ["quiz", "-n", "3", "--seed", "4", "--no-save"],
+    ["interview", "--seed", "4", "--no-save"],
+    ["quiz", "-t", "kl", "--seed", "2", "--no-save"],
+])
+def test_a_session_builds_only_the_banks_it_draws_from(
+        command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from xentcli.cli.app import app
+
+    read_banks()  # the shipped banks, in full: their data and index are cached
+    opened: list[str] = []
+    usual = bankcache.load_entry
+
+    def counted(key: str) -> Any:
+        opened.append(key)
+        return usual(key)
+
+    monkeypatch.setattr(bankcache, "load_entry", counted)
+    result = CliRunner().invoke(app, command, input="")  # the input ends at question 1
+    assert result.exit_code in (0, 1), result.output
+    assert "Question 1/" in result.stdout
+    assert len(opened) == 1
