@@ -470,3 +470,23 @@ def test_left_arrow_edits_the_answer_at_a_terminal(terminal: Callable[..., Any])
     code, text = term.finish()
     assert code == 0
     assert f"Right. Expected {n / 2:g} tokens; you gave {n}/2 = {n / 2:g}." in text
+
+
+def test_a_long_hint_wraps_within_80_columns_under_its_text() -> None:
+    # The first line follows "Hint 1/1: "; it was wrapped as if it did not, so the
+    # terminal broke it again: "... where does" / "1/T" / "  appear?".
+    hint = "Differentiate the softened softmax with respect to a logit: where does 1/T appear?"
+    result = CliRunner().invoke(app, ["quiz", "--no-save", "--question", "distil-why-t2"],
+                                input="?\nskip\n", env={"COLUMNS": "80"})
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Answer (A-D): ?"))
+    first = lines[start + 1]
+    assert first.startswith("Hint 1/1: ") and len(first) <= 80
+    rest = []
+    for line in lines[start + 2:]:
+        if not line.startswith("  ") or line.startswith("Answer"):
+            break
+        assert len(line) <= 80
+        rest.append(line)
+    assert " ".join([first[len("Hint 1/1: "):], *(line.strip() for line in rest)]) == hint
+    assert len(rest) == 1

@@ -143,10 +143,16 @@ def _hanging(console: Console, lead: str, indent: int, text: str) -> None:
 
     from rich.markup import escape
 
-    lines = textwrap.wrap(text, max(console.width - indent, 20), break_on_hyphens=False) or [""]
-    console.print(lead + escape(lines[0]))
+    from rich.text import Text
+
+    # The first line follows the lead, the others the indent: each gets the width left.
+    shown = Text.from_markup(lead).cell_len
+    width = max(console.width, shown + 20, indent + 20)
+    lines = textwrap.wrap(text, width, initial_indent=" " * shown,
+                          subsequent_indent=" " * indent, break_on_hyphens=False) or [""]
+    console.print(lead + escape(lines[0][shown:]))
     for line in lines[1:]:
-        console.print(" " * indent + escape(line))
+        console.print(escape(line))
 
 
 def _show_solution(console: Console, inst: Instance) -> None:
