@@ -142,7 +142,6 @@ def _hanging(console: Console, lead: str, indent: int, text: str) -> None:
     import textwrap
 
     from rich.markup import escape
-
     from rich.text import Text
 
     # The first line follows the lead, the others the indent: each gets the width left.
