@@ -26,7 +26,8 @@ class Store:
     """An open progress database (use :func:`open_store`)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, version: int, *,
-                 writable: bool, note: str | None = None, trust: Trust | None = None) -> None:
+                 writable: bool, note: str | None = None, trust: Trust | None = None,
+                 totals: bool = False) -> None:
         self.conn = conn
         self.path = path
         self.version = version
@@ -35,6 +36,8 @@ class Store:
         self.note = note
         #: What this process knows the file to be, to renew its seal on close.
         self.trust = trust if writable else None
+        #: Whether the running totals (:mod:`.store_totals`) hold for this file.
+        self.totals = totals
 
     def __enter__(self) -> Store:
         return self

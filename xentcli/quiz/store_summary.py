@@ -31,7 +31,7 @@ from xentcli.quiz.schedule import (
     TopicProgress,
 )
 from xentcli.quiz.store_queries import Store
-from xentcli.quiz.store_schema import MIGRATIONS
+from xentcli.quiz.store_schema import TOTALS_SCHEMA
 from xentcli.quiz.store_sqlite import _failure, _timestamp
 
 __all__ = [
@@ -44,15 +44,9 @@ __all__ = [
     "summary",
 ]
 
-#: The first schema version with the indexes this module relies on (found from
-#: its step, so that steps merged in before it move it along).
-SQL_SCHEMA = 1 + next(
-    n for n, step in enumerate(MIGRATIONS) if any("answers_by_card" in s for s in step)
-)
-
-# The shape of xent's own timestamps: 2024-05-15T12:00:00.000000+00:00 (a
-# look-alike with letters in place of digits fails to parse: the replay takes over).
-_STAMP = "????-??-??T??:??:??.??????+00:00"
+#: The first schema version with what this module relies on: the indexes of
+#: v6 and the running totals of v7 (:mod:`xentcli.quiz.store_totals`).
+SQL_SCHEMA = TOTALS_SCHEMA
 # The boxes are one recursive query (WITH RECURSIVE: sqlite 3.8.3, 2014).
 _RECURSIVE = (3, 8, 3)
 
@@ -60,16 +54,15 @@ _RECURSIVE = (3, 8, 3)
 def sql_ready(store: Store) -> bool:
     """Whether every answer is as xent writes it, so the SQL path gives the replay's result.
 
-    In an index, numbers sort before text and BLOBs after it: the smallest and
-    largest value of a column tell whether all of it is text, at no cost.
+    The triggers of schema v7 count the answers that are not (a question,
+    topic or time that is not text, or a time in another format); the count
+    is trusted as the file is (:mod:`xentcli.quiz.store_totals`), so this
+    reads one row instead of every timestamp.
     """
-    if store.version < SQL_SCHEMA or sqlite3.sqlite_version_info < _RECURSIVE:
+    if (store.version < SQL_SCHEMA or not store.totals
+            or sqlite3.sqlite_version_info < _RECURSIVE):
         return False
-    ends = [f"(SELECT typeof(v) FROM (SELECT {end}({column}) AS v FROM answers))"
-            for column in ("question_id", "topic", "answered_at") for end in ("min", "max")]
-    row = _query(store, f"SELECT {', '.join(ends)}, EXISTS (SELECT 1 FROM answers INDEXED BY "
-                        f"answers_by_time WHERE answered_at NOT GLOB '{_STAMP}')")[0]
-    return all(kind in ("text", "null") for kind in row[:-1]) and not row[-1]
+    return _query(store, "SELECT odd FROM answer_totals") == [(0,)]
 
 
 def planning(store: Store) -> tuple[dict[str, CardState], dict[str, float]] | None:
@@ -133,11 +126,11 @@ _CHAIN = f"""
 WITH RECURSIVE
 waits(box, days) AS (VALUES {_waits()}),
 cards AS (
-    SELECT question_id AS q, count(*) AS answers, sum(correct = 0) AS lapses,
-           max(answered_at) AS last,
-           (SELECT topic FROM answers AS b WHERE b.question_id = a.question_id
-            ORDER BY answered_at DESC, id DESC LIMIT 1) AS topic
-    FROM answers AS a GROUP BY question_id
+    SELECT t.question_id AS q, t.answers AS answers, t.lapses AS lapses,
+           l.answered_at AS last, l.topic AS topic
+    FROM card_totals AS t JOIN answers AS l ON l.id = (
+        SELECT id FROM answers WHERE question_id = t.question_id
+        ORDER BY answered_at DESC, id DESC LIMIT 1)
 ),
 chain(q, answers, lapses, last, topic, step, box, since, floor, due) AS (
     SELECT k.q, k.answers, k.lapses, k.last, k.topic, 0, 1, s.answered_at, s.id,
@@ -206,7 +199,7 @@ def sql_topic_accuracy(store: Store, recent: int = RECENT_ANSWERS) -> dict[str, 
     rows = store._read(
         "SELECT t.topic, (SELECT avg(correct) FROM (SELECT correct FROM answers AS a "
         f"WHERE a.topic = t.topic ORDER BY answered_at DESC, id DESC LIMIT {int(recent)})) "
-        "FROM (SELECT DISTINCT topic FROM answers) AS t",
+        "FROM topic_totals AS t",
         "reading the history",
     )
     return {str(topic): float(share) for topic, share in rows}
@@ -281,8 +274,8 @@ def sql_summary(store: Store, *, now: datetime, tz: tzinfo, days: int = 14) -> P
     now = now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
     states, homes = sql_card_states(store)
     per_topic = store._read(
-        "SELECT topic, count(*), sum(correct), sum(skipped), max(answered_at) "
-        "FROM answers GROUP BY topic ORDER BY topic",
+        "SELECT t.topic, t.answers, t.correct, t.skipped, (SELECT max(answered_at) "
+        "FROM answers WHERE answers.topic = t.topic) FROM topic_totals AS t ORDER BY t.topic",
         "reading the history",
     )
     questions: dict[str, list[int]] = {}
