@@ -257,3 +257,24 @@ def test_a_sealed_file_is_trusted_without_counting(monkeypatch: pytest.MonkeyPat
     with open_store() as store:  # type: ignore[union-attr]
         assert store.totals
     assert calls == [SCHEMA_VERSION]
+
+
+def test_a_reset_deletes_the_totals_and_the_triggers_count_again() -> None:
+    recorder = open_progress().recorder()
+    for minutes in range(4):
+        recorder.record(_answer(minutes, correct=minutes % 2 == 0))
+    with open_store() as store:  # type: ignore[union-attr]
+        assert store.reset() == 4
+    conn = _connect()
+    try:
+        assert _kept(conn) == (set(), set(), [(0,)])
+        assert check_totals(conn, SCHEMA_VERSION)  # the triggers are back, as written
+    finally:
+        conn.close()
+    open_progress().recorder().record(_answer(9, correct=False))
+    conn = _connect()
+    try:
+        assert _kept(conn) == _counted(conn) == (
+            {("entropy-three-bits", 1, 1)}, {("entropy", 1, 0, 0)}, [(0,)])
+    finally:
+        conn.close()

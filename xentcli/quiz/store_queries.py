@@ -18,6 +18,7 @@ from xentcli.quiz.schedule import Review
 from xentcli.quiz.store_integrity import Trust
 from xentcli.quiz.store_schema import EXPORT_FIELDS, HINTS_SCHEMA
 from xentcli.quiz.store_sqlite import _failure
+from xentcli.quiz.store_totals import delete_answers
 
 __all__ = ["Store"]
 
@@ -150,7 +151,7 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 gone = int(self.conn.execute("SELECT count(*) FROM answers").fetchone()[0])
-                self.conn.execute("DELETE FROM answers")
+                delete_answers(self.conn)  # and their running totals (writable: schema v7)
                 self.conn.execute("DELETE FROM sessions")
                 self.conn.execute("DELETE FROM interviews")  # schema v3: interviews
                 self.conn.execute("DELETE FROM drill_attempts")  # coding drills

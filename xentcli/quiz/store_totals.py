@@ -33,7 +33,7 @@ from xentcli.quiz.store_schema import (
     TOTALS_TRIGGERS,
 )
 
-__all__ = ["check_totals", "mend_totals"]
+__all__ = ["check_totals", "delete_answers", "mend_totals"]
 
 _TOTALS = {
     "card_totals": (CARD_TOTALS, "SELECT question_id, answers, lapses FROM card_totals"),
@@ -60,6 +60,24 @@ def check_totals(conn: sqlite3.Connection, version: int) -> bool:
             return False
     odd = conn.execute("SELECT odd FROM answer_totals").fetchall()
     return odd == conn.execute(ODD_ANSWERS).fetchall()
+
+
+def delete_answers(conn: sqlite3.Connection) -> None:
+    """Delete every answer and its totals, inside the caller's transaction.
+
+    Without the triggers for the time of it: one delete per answer in them
+    made a reset of 100,000 answers take a second instead of a tenth.
+    """
+    names = [statement.split()[2] for statement in TOTALS_TRIGGERS]  # CREATE TRIGGER name
+    for name in names:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute("DELETE FROM answers")
+    for table in _TOTALS:
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM answer_totals")
+    conn.execute("INSERT INTO answer_totals VALUES (1, 0)")
+    for statement in TOTALS_TRIGGERS:
+        conn.execute(statement)
 
 
 def mend_totals(conn: sqlite3.Connection) -> None:
