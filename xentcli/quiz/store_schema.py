@@ -29,8 +29,10 @@ def _odd(row: str) -> str:
             f"OR {row}.answered_at NOT GLOB '{STAMP_GLOB}')")
 
 
-# The triggers' steps. No conflict clause (OR IGNORE...): an outer statement's
-# would override it; a missing row is added with NOT EXISTS instead.
+# The triggers' steps, part of the v7 step below (never edited once released,
+# like it: a file's triggers are compared with this text). No conflict clause
+# (OR IGNORE...): an outer statement's would override it; a missing row is
+# added with NOT EXISTS instead.
 _ADD = f"""    INSERT INTO card_totals SELECT new.question_id, 0, 0 WHERE NOT EXISTS
         (SELECT 1 FROM card_totals WHERE question_id = new.question_id);
     UPDATE card_totals SET answers = answers + 1, lapses = lapses + (new.correct = 0)

@@ -229,16 +229,20 @@ def _spans(days: list[date], tz: tzinfo) -> list[tuple[str, str]]:
 
 def _days_back(day: date, most: int, tz: tzinfo) -> tuple[list[date], list[tuple[str, str]]]:
     """Up to ``most`` days from ``day`` back and their spans, stopping before a day
-    at the end of the calendar (whose span the caller works out, as the replay does)."""
+    at the end of the calendar (whose span the caller works out, as the replay does).
+    Each midnight is worked out once: a day ends where the next one starts."""
     days: list[date] = []
     spans: list[tuple[str, str]] = []
     try:
+        end = _midnight(day + timedelta(days=1), tz)
         for back in range(most):
             on = day - timedelta(days=back)
-            spans.append(_spans([on], tz)[0])
+            start = _midnight(on, tz)
+            spans.append((start, end))
             days.append(on)
+            end = start
     except OverflowError:
-        del spans[len(days):]
+        pass
     return days, spans
 
 
