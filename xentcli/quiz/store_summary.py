@@ -2,8 +2,9 @@
 
 Replaying every answer in Python (:func:`xentcli.quiz.schedule.card_states`,
 :func:`~xentcli.quiz.schedule.summarize`) costs seconds with 100,000 of them.
-Here the same results come from aggregates and indexed lookups (the indexes of
-schema v5): a Leitner box only moves up at the first right answer, without a
+Here the same results come from the running totals of schema v7 (counts per
+question and per topic, :mod:`xentcli.quiz.store_totals`) and indexed lookups
+(the indexes of schema v6): a Leitner box only moves up at the first right answer, without a
 hint, given once the question is due, and only a wrong answer or a skip sends
 it back to box 1; so a question's state needs its last lapse and then one
 lookup per move, never its whole history. The lookups of every question run
