@@ -32,6 +32,7 @@ from xentcli.quiz.store_sqlite import (
     _Unwritable,
     default_path,
 )
+from xentcli.quiz.store_totals import check_totals, mend_totals
 
 __all__ = ["open_store"]
 
@@ -159,7 +160,12 @@ def _open_read_only(path: Path, why: str) -> Store:
         if version != SCHEMA_VERSION:
             conn.close()
             raise _Unwritable(f"{why}, and its older format cannot be upgraded there")
-        return Store(conn, path, version, writable=False, note=why)
+        try:
+            totals = check_totals(conn, version)  # cannot be mended here: else replayed
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _failure(path, exc, "opening it") from None
+        return Store(conn, path, version, writable=False, note=why, totals=totals)
     raise _Unwritable(why)
 
 
@@ -194,6 +200,9 @@ def _open(path: Path, *, create: bool) -> Store | None:
         version = _migrate(conn)
         if not exists:  # checked empty, then only this open wrote it
             trust = created(path)
+        elif not sealed and not check_totals(conn, version):
+            # Checked like the rest of the file: a write went around the triggers.
+            mend_totals(conn)
     except sqlite3.Error as exc:
         conn.close()
         if _cannot_write(exc, path):
@@ -203,7 +212,7 @@ def _open(path: Path, *, create: bool) -> Store | None:
     except BaseException:
         conn.close()
         raise
-    return Store(conn, path, version, writable=True, trust=trust)
+    return Store(conn, path, version, writable=True, trust=trust, totals=True)
 
 
 def open_store(path: Path | None = None, *, create: bool = False) -> Store | None:

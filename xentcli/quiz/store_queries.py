@@ -18,6 +18,7 @@ from xentcli.quiz.schedule import Review
 from xentcli.quiz.store_integrity import Trust
 from xentcli.quiz.store_schema import EXPORT_FIELDS, HINTS_SCHEMA
 from xentcli.quiz.store_sqlite import _failure
+from xentcli.quiz.store_totals import delete_answers
 
 __all__ = ["Store"]
 
@@ -26,7 +27,8 @@ class Store:
     """An open progress database (use :func:`open_store`)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, version: int, *,
-                 writable: bool, note: str | None = None, trust: Trust | None = None) -> None:
+                 writable: bool, note: str | None = None, trust: Trust | None = None,
+                 totals: bool = False) -> None:
         self.conn = conn
         self.path = path
         self.version = version
@@ -35,6 +37,8 @@ class Store:
         self.note = note
         #: What this process knows the file to be, to renew its seal on close.
         self.trust = trust if writable else None
+        #: Whether the running totals (:mod:`.store_totals`) hold for this file.
+        self.totals = totals
 
     def __enter__(self) -> Store:
         return self
@@ -147,7 +151,7 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 gone = int(self.conn.execute("SELECT count(*) FROM answers").fetchone()[0])
-                self.conn.execute("DELETE FROM answers")
+                delete_answers(self.conn)  # and their running totals (writable: schema v7)
                 self.conn.execute("DELETE FROM sessions")
                 self.conn.execute("DELETE FROM interviews")  # schema v3: interviews
                 self.conn.execute("DELETE FROM drill_attempts")  # coding drills
