@@ -55,9 +55,7 @@ def test_cached_data_is_the_parsed_data_with_every_line(name: str) -> None:
     key = bankcache.entry_key(path.read_bytes())
     cached = bankcache.load_entry(key)
     assert cached is not None
-    data, clean = cached
-    assert clean is True
-    assert _same(data, fresh)
+    assert _same(cached, fresh)
 
 
 def test_a_second_read_uses_the_cache_and_says_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +129,7 @@ def test_entries_are_written_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()
                   if not p.name.startswith(("bank-", "index-"))) == []
     for entry in _entries():
-        assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "data", "clean"}
+        assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "data"}
     for entry in folder.glob("index-*.json"):
         assert json.loads(entry.read_text(encoding="utf-8")).keys() == {"key", "index"}
 
@@ -240,67 +238,21 @@ def test_the_card_key_covers_the_text_and_the_code_that_computes(
     assert bankcache.card_key("H = {entropy([0.5, 0.5])}") != key
 
 
-# ------------------------------------------------------------- a clean entry
+# ------------------------------------------------------------- bank check
 
 
-def _no_compile(text: str) -> Any:
-    raise AssertionError(f"compiled {text!r} while reading a file read cleanly before")
-
-
-def test_a_clean_file_is_read_again_with_its_formulas_checked_when_drawn(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from xentcli.quiz import reader
-
-    good = FIXTURES / "good"
-    checked = banks.load_banks([good])  # the first read checks everything
-    monkeypatch.setattr(reader, "compile_formula", _no_compile)
-    monkeypatch.setattr(reader, "compile_template", _no_compile)
-    deferred = banks.load_banks([good])
-    assert deferred.questions == checked.questions
-    assert [q.lines for q in deferred.questions] == [q.lines for q in checked.questions]
-    for fresh, later in zip(checked.questions, deferred.questions, strict=True):
-        for seed in range(4):
-            assert later.instantiate(seed) == fresh.instantiate(seed)
-    with pytest.raises(AssertionError, match="while reading a file read cleanly"):
-        read_banks([good])  # what bank check reads: never deferred
-
-
-def test_a_file_with_a_problem_is_always_checked_in_full(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from xentcli.quiz import reader
-
-    bank = tmp_path / "basics.yaml"
-    text = (FIXTURES / "good" / "basics.yaml").read_text(encoding="utf-8")
-    bank.write_text(text.replace("answer: cross_entropy(2,", "answer: cross_entropy(two,"),
-                    encoding="utf-8")
-    first = read_banks([bank])[1]
-    assert [p.reason for p in first] == ["answer: unknown name 'two'"]
-    assert json.loads(_entry_of(bank).read_text(encoding="utf-8"))["clean"] is False
-    with pytest.raises(BankError, match="unknown name 'two'"):
-        banks.load_banks([bank])
-    monkeypatch.setattr(reader, "compile_formula", _no_compile)
-    with pytest.raises(AssertionError, match="while reading"):
-        banks.load_banks([bank])
-
-
-def test_a_forged_clean_entry_can_do_no_more_than_an_edited_bank(tmp_path: Path) -> None:
+def test_bank_check_parses_the_files_themselves_and_mends_their_entries(
+        tmp_path: Path) -> None:
     bank = tmp_path / "basics.yaml"
     shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
     read_banks([bank])
     entry = _entry_of(bank)
     good = entry.read_text(encoding="utf-8")
-    assert '"cross_entropy(2, [0.1, 0.2, 0.7], base=base)"' in good
-    entry.write_text(good.replace('"cross_entropy(2, [0.1, 0.2, 0.7], base=base)"',
-                                  '"().__class__.__base__.__subclasses__()"'), encoding="utf-8")
-    loaded = banks.load_banks([bank])  # read as clean: the answer is not parsed yet
-    (dog,) = [q for q in loaded.questions if q.id == "basics-dog"]
-    with pytest.raises(BankError) as caught:
-        dog.instantiate(0)
-    assert str(caught.value) == (f"{bank}:11: question 'basics-dog': answer: only named "
-                                 f"functions can be called, like ln(2) (seed 0)")
-    # bank check reads the same forged entry in full and reports it
-    problems = banks.check_banks([bank])[1]
-    assert [p.question for p in problems] == ["'basics-dog'"]
+    entry.write_text(good.replace('"Basics"', '"Forged"'), encoding="utf-8")
+    assert read_banks([bank])[0].topics["basics"].title == "Forged"  # an edit could do that
+    loaded, problems = banks.check_banks([bank])
+    assert (loaded.topics["basics"].title, problems) == ("Basics", [])
+    assert entry.read_text(encoding="utf-8") == good
 
 
 # ------------------------------------------------------------------ the index
@@ -368,6 +320,47 @@ def test_a_forged_index_can_do_no_more_than_an_edited_bank(tmp_path: Path, forge
     assert mended.instantiate(0) == read_banks([bank])[0].questions[0].instantiate(0)
 
 
+def test_an_index_that_disagrees_with_its_file_stops_the_draw(tmp_path: Path) -> None:
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    read_banks([bank])
+    entry = _index_of(bank)
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    stored["index"]["title"] = "Forged"
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+    loaded = banks.load_banks([bank])
+    assert loaded.topics["basics"].title == "Forged"  # as an edited bank could say
+    with pytest.raises(BankError) as caught:
+        loaded.questions[0].instantiate(0)
+    assert str(caught.value) == (f"{bank}: the bank cache does not match the file; 'xent bank "
+                                 f"check' reads the file again and mends it")
+
+
+@pytest.mark.parametrize("forge, problem", [
+    # Both are refused by a read of the file; the index chose the question before.
+    (('"cross_entropy(2, [0.1, 0.2, 0.7], base=base)"', '"().__class__"'),
+     "11: question 'basics-dog': answer: attribute access ('.') cannot be used in a formula"),
+    (('and the image is a dog.', 'and the image is a dog: {answer}.'),
+     "8: question 'basics-dog': prompt: unknown name 'answer'"),
+])
+def test_a_forged_entry_is_checked_in_full_before_its_question_is_drawn(
+        tmp_path: Path, forge: tuple[str, str], problem: str) -> None:
+    bank = tmp_path / "basics.yaml"
+    shutil.copy(FIXTURES / "good" / "basics.yaml", bank)
+    read_banks([bank])  # its data and its index
+    entry = _entry_of(bank)
+    good = entry.read_text(encoding="utf-8")
+    assert good.count(forge[0]) == 1
+    entry.write_text(good.replace(*forge), encoding="utf-8")
+    (dog, *_) = banks.load_banks([bank]).questions
+    with pytest.raises(BankError) as caught:
+        dog.instantiate(0)
+    assert str(caught.value).startswith(f"{bank}:{problem}")
+    assert banks.check_banks([bank])[1] == []  # bank check reads the file, and mends...
+    assert banks.load_banks([bank]).questions[0].instantiate(0) == read_banks(
+        [bank])[0].questions[0].instantiate(0)
+
+
 @pytest.mark.parametrize("damage", [
     lambda index: {**index, "questions": [["Bad Id", 6, 6, "numeric", 2, 60, []]]},
     lambda index: {**index, "questions": [["basics-dog", 6, 6, "numeric", 7, 60, []]]},
@@ -411,7 +404,10 @@ def test_telling_indexed_questions_apart_builds_none_of_them(
     good = FIXTURES / "good"
     read_banks([good])
     questions = banks.load_banks([good]).questions
-    monkeypatch.setattr(bankcache, "load_entry", _no_compile)  # building would read data
+    def no_entry(key: str) -> Any:
+        raise AssertionError("a question was built")
+
+    monkeypatch.setattr(bankcache, "load_entry", no_entry)  # building reads the data
     assert questions[0] == questions[0] and questions[0] != questions[1]
     chosen = list(questions)
     chosen.remove(questions[-1])  # compares it with every question before it

@@ -4,9 +4,10 @@ A bank is a YAML file per topic (the format is in ``questions/README.md``).
 Loading checks every rule it can without drawing numbers (structure, kinds,
 keys, ids, params, and that each formula and template parses and mentions only
 known names); :func:`check_banks` also draws each question for several seeds,
-as ``xent bank check`` does. A quiz reading a file that this code already read
-without a problem (the bank cache knows) checks its formulas and templates when
-it first draws them instead (:mod:`xentcli.quiz.bankcache`). Every problem is a
+as ``xent bank check`` does. A quiz knows a file that this code already read
+without a problem by its index in the bank cache, and reads it in full, with
+the same checks, when one of its questions is first needed
+(:mod:`xentcli.quiz.bankindex`). Every problem is a
 :class:`~xentcli.quiz.question.Problem` that prints as
 ``<file>:<line>: question '<id>': <reason>``.
 
@@ -21,6 +22,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xentcli.errors import BankError
 from xentcli.quiz.question import (
@@ -38,6 +40,9 @@ from xentcli.quiz.question import (
 from xentcli.quiz.reader import ID_PATTERN, QuestionReader
 from xentcli.quiz.shipped import _find_shipped as _find_shipped  # re-exported for tests
 from xentcli.quiz.shipped import shipped_bank_dir
+
+if TYPE_CHECKING:
+    from xentcli.quiz.bankindex import IndexedTopic
 
 __all__ = [
     "CHECK_SEEDS",
@@ -182,10 +187,10 @@ def _read_bounded(path: Path) -> bytes:
 
 
 class _Parsed:
-    """What the YAML parser made of a bank file, and what the bank cache knows of it."""
+    """What the YAML parser made of a bank file, from the bank cache when it holds it."""
 
-    def __init__(self, content: bytes) -> None:
-        """Parse ``content``, or take it from the cache when the cache holds it.
+    def __init__(self, content: bytes, fresh: bool = False) -> None:
+        """Parse ``content``, or take it from the cache (unless ``fresh``).
 
         Raises:
             UnicodeDecodeError: the file is not UTF-8.
@@ -194,30 +199,35 @@ class _Parsed:
         from xentcli.quiz import bankcache
 
         self.key = bankcache.entry_key(content)
-        entry = bankcache.load_entry(self.key)
-        #: Read before, by this same code, without a problem (see bankcache).
-        self.clean = entry is not None and entry[1]
-        self.cached = entry is not None
-        if entry is None:
+        data = None if fresh else bankcache.load_entry(self.key)
+        self.cached = data is not None
+        if data is None:
             from xentcli.quiz.yamlload import load_yaml
 
-            self.data: object = load_yaml(content.decode("utf-8"))
-        else:
-            self.data = entry[0]
+            data = load_yaml(content.decode("utf-8"))
+        self.data: object = data
 
-    def remember(self, clean: bool) -> None:
-        """Cache the data and whether reading it found no problem (if that is news)."""
-        if not self.cached or clean != self.clean:
-            from xentcli.quiz import bankcache
+    def remember(self, topic: Topic | None, clean: bool) -> None:
+        """Cache the data (if it came from the parser) and, when reading it found no
+        problem, the index of its questions (see :mod:`xentcli.quiz.bankindex`)."""
+        from xentcli.quiz import bankcache
 
-            bankcache.store_entry(self.key, self.data, clean)
+        if not self.cached:
+            bankcache.store_entry(self.key, self.data)
+        if clean and topic is not None:
+            from xentcli.quiz.bankindex import encode_index
+
+            bankcache.store_index(self.key, encode_index(
+                topic.id, topic.title, topic.summary,
+                [(q, q.lines.get("id", q.line)) for q in topic.questions]))
 
 
 # ------------------------------------------------------------------------- reading
 
 
 def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
-               write_cache: bool = True, trust_cache: bool = False) -> Topic | None:
+               write_cache: bool = True, use_index: bool = False,
+               fresh: bool = False) -> Topic | None:
     file = _display(path)
 
     def report(line: int | None, reason: str) -> None:
@@ -236,12 +246,12 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
         else:
             report(None, f"cannot read the file: {exc.strerror or exc}")
         return None
-    if trust_cache:
+    if use_index:
         indexed = _indexed_topic(path, content, ids)
         if indexed is not None:
             return indexed
     try:
-        parsed = _Parsed(content)
+        parsed = _Parsed(content, fresh)
     except UnicodeDecodeError:
         report(None, "the file is not UTF-8 text")
         return None
@@ -249,17 +259,9 @@ def _read_file(path: Path, problems: list[Problem], ids: dict[str, str],
         report(exc.line, exc.reason)
         return None
     before = len(problems)
-    topic = _read_data(path, parsed.data, problems, ids, trusted=parsed.clean and trust_cache)
+    topic = _read_data(path, parsed.data, problems, ids)
     if write_cache:
-        clean = len(problems) == before
-        parsed.remember(clean=clean)
-        if clean and topic is not None:
-            from xentcli.quiz import bankcache
-            from xentcli.quiz.bankindex import encode_index
-
-            bankcache.store_index(parsed.key, encode_index(
-                topic.id, topic.title, topic.summary,
-                [(q, q.lines.get("id", q.line)) for q in topic.questions]))
+        parsed.remember(topic, clean=len(problems) == before)
     return topic
 
 
@@ -277,7 +279,7 @@ def _indexed_topic(path: Path, content: bytes, ids: dict[str, str]) -> Topic | N
     if len(set(own)) != len(own) or any(qid in ids for qid in own):
         return None
     file = _display(path)
-    build = _Builder(path, content).question
+    build = _Builder(path, content, index).question
     for meta in index.questions:
         ids[meta.id] = f"{file}:{meta.id_line}"
     return Topic(id=index.topic, title=index.title, summary=index.summary, file=file,
@@ -286,44 +288,49 @@ def _indexed_topic(path: Path, content: bytes, ids: dict[str, str]) -> Topic | N
 
 
 class _Builder:
-    """Builds the questions of one indexed file, all at once, when one is first needed."""
+    """Reads one indexed file in full, with every check, when one of its questions
+    is first needed, and holds it to its index."""
 
-    def __init__(self, path: Path, content: bytes) -> None:
+    def __init__(self, path: Path, content: bytes, index: IndexedTopic) -> None:
         self.path = path
         self.content = content
+        self.index = index
         self.built: dict[str, Question] | None = None
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id`` of the file, read and checked.
 
         Raises:
-            BankError: the file's first problem, or it has no such question.
+            BankError: the file's first problem, or it does not match its index.
         """
         from xentcli.quiz.linedata import YamlProblem
 
         if self.built is None:
+            file = _display(self.path)
             problems: list[Problem] = []
             topic: Topic | None = None
             try:
                 parsed = _Parsed(self.content)
             except (UnicodeDecodeError, YamlProblem):
-                problems.append(Problem(_display(self.path), None, None,
-                                        "the file no longer reads as its bank cache says"))
+                problems.append(Problem(file, None, None, "the file does not read as its "
+                                        "bank cache says"))
             else:
-                topic = _read_data(self.path, parsed.data, problems, {}, parsed.clean)
+                topic = _read_data(self.path, parsed.data, problems, {})
             if problems:
                 raise BankError(str(problems[0]))
-            self.built = {q.id: q for q in topic.questions} if topic else {}
-        if question_id not in self.built:
-            raise BankError(f"{_display(self.path)}: question '{question_id}': the bank cache "
-                            f"does not match the file; 'xent bank check' reads the file "
-                            f"again and mends it")
+            assert topic is not None
+            if ((topic.id, topic.title, topic.summary, [q.id for q in topic.questions])
+                    != (self.index.topic, self.index.title, self.index.summary,
+                        [q.id for q in self.index.questions])):
+                raise BankError(f"{file}: the bank cache does not match the file; "
+                                f"'xent bank check' reads the file again and mends it")
+            self.built = {q.id: q for q in topic.questions}
         return self.built[question_id]
 
 
-def _read_data(path: Path, data: object, problems: list[Problem], ids: dict[str, str],
-               trusted: bool) -> Topic | None:
-    """Check one bank file's parsed data; ``trusted`` as for :class:`QuestionReader`."""
+def _read_data(path: Path, data: object, problems: list[Problem],
+               ids: dict[str, str]) -> Topic | None:
+    """Check one bank file's parsed data, every rule that needs no drawing."""
     file = _display(path)
 
     def report(line: int | None, reason: str) -> None:
@@ -357,8 +364,7 @@ def _read_data(path: Path, data: object, problems: list[Problem], ids: dict[str,
         raw_questions = None
     questions: list[Question] = []
     for number, raw in enumerate(raw_questions or [], 1):
-        reader = QuestionReader(raw, file, str(topic or path.stem), number, problems, ids,
-                                trusted)
+        reader = QuestionReader(raw, file, str(topic or path.stem), number, problems, ids)
         question = reader.read()
         if question:
             questions.append(question)
@@ -378,23 +384,25 @@ def _read_data(path: Path, data: object, problems: list[Problem], ids: dict[str,
 
 
 def read_banks(
-    paths: Sequence[Path] | None = None, *, write_cache: bool = True, trust_cache: bool = False
+    paths: Sequence[Path] | None = None, *, write_cache: bool = True, use_index: bool = False,
+    fresh: bool = False,
 ) -> tuple[Bank, list[Problem]]:
     """Read and check banks without drawing: every problem found, and what loaded.
 
     ``paths`` are files or folders; None means the shipped banks. The parsed
     files come from the bank cache (:mod:`xentcli.quiz.bankcache`) when it holds
     them; ``write_cache=False`` leaves the cache as it is (``--no-save`` writes
-    nothing at all). ``trust_cache`` defers the formulas and templates of
-    files the cache knows were read without a problem (see
-    :class:`~xentcli.quiz.reader.QuestionReader`): what a quiz does, never
-    ``bank check``.
+    nothing at all). ``use_index``: a file read without a problem before is
+    known by its index in the cache, and read in full only when one of its
+    questions is first needed (:mod:`xentcli.quiz.bankindex`): what a quiz does.
+    ``fresh``: every file is parsed, not taken from the cache, and its entry
+    written anew: what ``bank check`` does.
     """
     files, problems = bank_files(paths)
     topics: dict[str, Topic] = {}
     ids: dict[str, str] = {}  # question id -> "file:line" where it first appeared
     for path in files:
-        topic = _read_file(path, problems, ids, write_cache, trust_cache)
+        topic = _read_file(path, problems, ids, write_cache, use_index, fresh)
         if topic is None:
             continue
         if topic.id in topics:
@@ -406,17 +414,17 @@ def read_banks(
 
 
 def load_banks(paths: Sequence[Path] | None = None, *, write_cache: bool = True,
-               trust_cache: bool = True) -> Bank:
+               use_index: bool = True) -> Bank:
     """Load banks for a quiz, refusing them if anything is wrong.
 
-    ``write_cache`` and ``trust_cache`` as for :func:`read_banks`: a file read
-    without a problem before has its formulas and templates checked when first
-    drawn.
+    ``write_cache`` and ``use_index`` as for :func:`read_banks`: a file read
+    without a problem before is read in full, with every check, when one of its
+    questions is first needed.
 
     Raises:
         BankError: the first problem, and how many more there are.
     """
-    bank, problems = read_banks(paths, write_cache=write_cache, trust_cache=trust_cache)
+    bank, problems = read_banks(paths, write_cache=write_cache, use_index=use_index)
     if problems:
         more = len(problems) - 1
         check = "xent bank check"
@@ -435,11 +443,14 @@ def check_banks(
 ) -> tuple[Bank, list[Problem]]:
     """Everything ``xent bank check`` reports: read problems, then draw problems.
 
+    The files are parsed afresh (not taken from the bank cache), and their cache
+    entries written anew: a damaged or forged entry is mended here.
+
     Each valid question is drawn for ``seeds`` seeds (0, 1, ...); a formula or
     template that fails, an answer that is not a finite number, or two choices
     that read the same is reported once per question with the failing seed.
     """
-    bank, problems = read_banks(paths)
+    bank, problems = read_banks(paths, fresh=True)
     for question in bank.questions:
         problem = question.first_problem(range(seeds))
         if problem is not None:

@@ -3,26 +3,17 @@ and of rendered concept cards, so that ``xent learn`` starts without numpy.
 
 What is cached is the parser's output only: the plain data of one bank file
 with the line of every mapping key and list item (:class:`LineDict` /
-:class:`LineList`), as JSON, and whether reading it found no problem
-(``clean``). No code, objects or compiled formulas are ever read back (which is
-why the questions themselves are not cached).
-
-Every check of the bank still runs on that data as on freshly parsed data,
-with one difference for a clean entry: its formulas and templates are parsed
-and checked when a question is first drawn, not while the bank is read (a
-quiz draws a handful of its 289 questions; compiling all of them was most of
-its start-up). The checks are the same ones, only later, so an entry that was
-tampered with can do no more than an edited bank file could: a formula that
-fails them is never evaluated, and the draw that meets it fails with the same
-one-line problem. ``xent bank check`` never defers anything.
+:class:`LineList`), as JSON. Every check of the bank still runs on it, exactly
+as on freshly parsed data, so an entry that was tampered with can do no more
+than an edited bank file could: no code, objects or compiled formulas are ever
+read back (which is why the questions themselves are not cached).
+``xent bank check`` parses the files themselves and writes their entries anew.
 
 An entry is named and keyed by a SHA-256 of the file's bytes, xent's version,
 the source of the code that reads a bank (the parser whose output it holds, and
-the reader and formula modules whose verdict ``clean`` is) and :data:`FORMAT`.
-It is used only when the key inside matches; an entry that is unreadable,
-damaged or of another shape is ignored and written again.
-Entries are written atomically (a temporary file, then a rename), and a cache
-that cannot be written is simply not used.
+the reader whose verdict an index records) and :data:`FORMAT`. It is used only
+when the key inside matches; an entry that is unreadable, damaged or of another
+shape is ignored and written again.
 
 A file read without a problem also gets an index entry (``index-*.json``, same
 key): what a quiz needs to choose its questions, see
@@ -65,7 +56,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the encoding below changes.
-FORMAT = 2
+FORMAT = 3
 #: Entries kept; the oldest go first when there are more.
 MAX_ENTRIES = 200
 _DEPTH = 60  # the parser stops at 50 levels; deeper data is not from it
@@ -224,27 +215,25 @@ def _decode(value: Any, depth: int = 0) -> Any:
 # ------------------------------------------------------------------------ entries
 
 
-def load_entry(key: str) -> tuple[Any, bool] | None:
-    """The cached data for ``key`` and whether it was read without a problem, or
-    None when there is no sound entry."""
+def load_entry(key: str) -> Any:
+    """The cached data for ``key``, or None when there is no sound entry."""
     try:
         with open(_entry_path(key), "rb") as handle:
             raw = handle.read()
         entry = json.loads(raw)
-        if not (isinstance(entry, dict) and entry.keys() == {"key", "data", "clean"}
-                and entry["key"] == key and isinstance(entry["clean"], bool)):
+        if not (isinstance(entry, dict) and entry.keys() == {"key", "data"}
+                and entry["key"] == key):
             return None
-        return _decode(entry["data"]), entry["clean"]
+        return _decode(entry["data"])
     except (OSError, ValueError, RecursionError, _Damaged):
         return None
 
 
-def store_entry(key: str, data: Any, clean: bool = False) -> None:
-    """Cache ``data`` (what the parser made of a file) under ``key``, and whether
-    reading it found no problem (``clean``); best effort."""
+def store_entry(key: str, data: Any) -> None:
+    """Cache ``data`` (what the parser made of a file) under ``key``; best effort."""
     try:
-        text = json.dumps({"key": key, "data": _encode(data), "clean": clean},
-                          ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps({"key": key, "data": _encode(data)}, ensure_ascii=False,
+                          separators=(",", ":"))
     except (_NotPlain, ValueError, RecursionError):
         return
     _write(_entry_path(key), text)

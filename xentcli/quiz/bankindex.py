@@ -8,13 +8,14 @@ small index in the bank cache (:mod:`xentcli.quiz.bankcache`, keyed by the
 file's content like its data): its topic, title and summary, and for each
 question what choosing needs (:data:`META`). A :class:`DeferredQuestion` holds
 just that; anything else of it (its prompt, formulas, params, ...) reads the
-file's cached data and builds the real question the first time it is asked for,
-with the same checks as ever.
+whole file, with every check a read makes, the first time it is asked for.
 
 An index is plain data checked field by field as it is read; one that is not
-sound is ignored (the file is then read in full). A forged one can do no more
-than make a question appear under other filters: the question built later must
-agree with its index, or it is a one-line problem.
+sound is ignored (the file is then read in full). A forged one can show a
+topic under another title or offer its questions under other filters, as an
+edited bank file could; before any of its questions is drawn the file is read
+and checked in full, and it must agree with its index, or that is a one-line
+problem.
 """
 
 from __future__ import annotations
@@ -101,8 +102,8 @@ class DeferredQuestion(Question):
     """A question known by its index, built in full the first time more is needed.
 
     The fields of :data:`META` are its own; every other field reads the built
-    question (``build(id)``, which reads the file's cached data and checks it).
-    It equals the question it stands for.
+    question (``build(id)``, which reads and checks the whole file). It equals
+    the question it stands for.
 
     Raises (on first use of another field):
         BankError: the question cannot be built, or does not match its index.

@@ -60,7 +60,6 @@ __all__ = [
     "Function",
     "compile_answer",
     "compile_formula",
-    "deferred_formula",
     "evaluate_answer",
     "evaluate_formula",
     "format_value",
@@ -435,49 +434,23 @@ def _free_names(node: ast.AST) -> frozenset[str]:
 class Formula:
     """A parsed, checked formula that can be evaluated many times.
 
-    Made by :func:`compile_formula` (parsed and checked at once) or by
-    :func:`deferred_formula` (parsed and checked on first use, for banks already
-    read without a problem): either way nothing is evaluated that did not pass
-    the checks of :func:`_parse`.
+    Two formulas of the same text and mode are equal: parsing the same text
+    twice (a bank read twice) gives the same formula.
     """
 
-    __slots__ = ("_names", "_tree", "formula", "text")
+    __slots__ = ("formula", "names", "text", "tree")
 
-    def __init__(self, text: str, tree: ast.expr | None = None,
-                 names: frozenset[str] | None = None, formula: bool = True) -> None:
+    def __init__(self, text: str, tree: ast.expr, names: frozenset[str],
+                 formula: bool = True) -> None:
         self.text = text
+        self.tree = tree
+        self.names = names  # every name it mentions (functions included)
         self.formula = formula
-        self._tree = tree
-        self._names = names
-
-    def _compile(self) -> ast.expr:
-        tree = _parse(self.text, formula=self.formula)
-        self._names = _free_names(tree)
-        self._tree = tree
-        return tree
-
-    @property
-    def tree(self) -> ast.expr:
-        """The checked syntax tree (a deferred formula is parsed here, once).
-
-        Raises:
-            ExpressionError: a deferred formula that does not pass the checks.
-        """
-        return self._tree if self._tree is not None else self._compile()
-
-    @property
-    def names(self) -> frozenset[str]:
-        """Every name it mentions (functions included)."""
-        if self._names is None:
-            self._compile()
-        assert self._names is not None
-        return self._names
 
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
 
     def __eq__(self, other: object) -> bool:
-        """Formulas of the same text and mode are the same formula, parsed or not yet."""
         if not isinstance(other, Formula):
             return NotImplemented
         return (self.text, self.formula) == (other.text, other.formula)
@@ -490,9 +463,6 @@ class Formula:
         """The value for these names (formula mode) or on its own (answer mode).
 
         Every step is charged to ``budget`` where there is one (a draw's).
-
-        Raises:
-            ExpressionError: also when a deferred formula fails its checks.
         """
         if self.formula:
             return _Evaluator(names or {}, formula_builtins(), True, budget).run(self.tree)
@@ -504,16 +474,6 @@ def compile_formula(text: str) -> Formula:
     """Parse and check a bank formula once, to evaluate it for many draws."""
     tree = _parse(text, formula=True)
     return Formula(text, tree, _free_names(tree), True)
-
-
-def deferred_formula(text: str) -> Formula:
-    """A bank formula that is parsed and checked when first evaluated.
-
-    For a bank file that this code already read without a problem (see
-    :mod:`xentcli.quiz.bankcache`): the checks are the same, only later, and a
-    failure is then the draw's :class:`~xentcli.errors.ExpressionError`.
-    """
-    return Formula(text, None, None, True)
 
 
 def compile_answer(text: str) -> Formula:

@@ -15,13 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from xentcli.errors import ExpressionError
-from xentcli.quiz.expr import (
-    Formula,
-    compile_formula,
-    deferred_formula,
-    format_value,
-    formula_namespace,
-)
+from xentcli.quiz.expr import Formula, compile_formula, format_value, formula_namespace
 from xentcli.quiz.params import check_name, parse_params
 from xentcli.quiz.question import (
     DEFAULT_ATOL,
@@ -33,7 +27,7 @@ from xentcli.quiz.question import (
     Problem,
     Question,
 )
-from xentcli.quiz.template import Template, compile_template, deferred_template
+from xentcli.quiz.template import Template, compile_template
 
 __all__ = ["ID_PATTERN", "MAX_ENTRIES", "QuestionReader"]
 
@@ -68,19 +62,10 @@ def _builtin_names() -> frozenset[str]:
 
 
 class QuestionReader:
-    """Checks one question mapping, collecting every problem, and builds it.
-
-    ``trusted``: this very text was read by this very code before without a
-    problem (the bank cache says so, see :mod:`xentcli.quiz.bankcache`), so
-    formulas and templates are parsed and checked when first drawn rather than
-    now, and the names they use are not looked up again; every other rule is
-    checked as always. Nothing unchecked is ever evaluated: a deferred formula
-    passes the same checks, and a failure is then the draw's problem.
-    """
+    """Checks one question mapping, collecting every problem, and builds it."""
 
     def __init__(self, raw: Any, file: str, topic: str, number: int, problems: list[Problem],
-                 ids: dict[str, str], trusted: bool = False):
-        self.trusted = trusted
+                 ids: dict[str, str]):
         self.raw = raw
         self.ids = ids
         self.file = file
@@ -123,8 +108,6 @@ class QuestionReader:
             why = "must not be empty" if blank else f"must be text{hint}"
             self.report(key, f"{what} {why}", line)
             return None
-        if self.trusted:
-            return deferred_template(text)
         try:
             return compile_template(text)
         except ExpressionError as exc:
@@ -137,8 +120,6 @@ class QuestionReader:
         if not isinstance(text, str) or not text.strip():
             self.report(key, f"{what} must be a formula (text)", line)
             return None
-        if self.trusted:
-            return deferred_formula(text)
         try:
             return compile_formula(text)
         except ExpressionError as exc:
@@ -152,12 +133,9 @@ class QuestionReader:
         self.report(key, f"{key} may have at most {MAX_ENTRIES} entries, not {len(entries):,}")
         return True
 
-    def known(self, what: str, source: Formula | Template, known: set[str], key: str,
+    def known(self, what: str, names: frozenset[str], known: set[str], key: str,
               line: int | None = None) -> None:
-        """Report the names ``source`` uses that are neither ``known`` nor built in."""
-        if self.trusted:
-            return
-        unknown = sorted(source.names - known - self.builtins)
+        unknown = sorted(names - known - self.builtins)
         if unknown:
             listed = ", ".join(f"'{n}'" for n in unknown)
             self.report(key, f"{what}: unknown name{'s' if len(unknown) > 1 else ''} {listed}",
@@ -222,7 +200,7 @@ class QuestionReader:
         requires = self.requires(known)
         prompt = self.template("prompt", raw.get("prompt"), "prompt") if "prompt" in raw else None
         if prompt:
-            self.known("prompt", prompt, known, "prompt")
+            self.known("prompt", prompt.names, known, "prompt")
 
         answer: Formula | Template | int | None = None
         explanation: Template | None = None
@@ -232,13 +210,13 @@ class QuestionReader:
         if kind == "numeric" and "answer" in raw:
             answer = self.formula("answer", raw["answer"], "answer")
             if answer:
-                self.known("answer", answer, known, "answer")
+                self.known("answer", answer.names, known, "answer")
         if kind in ("numeric", "choice") and "explanation" in raw:
             explanation = self.template("explanation", raw["explanation"], "explanation")
             if explanation:
                 extra = {"answer"} if kind == "numeric" else set()
-                self.known("explanation", explanation, known | extra, "explanation")
-        if kind == "numeric" and prompt and not self.trusted and "answer" in prompt.names:
+                self.known("explanation", explanation.names, known | extra, "explanation")
+        if kind == "numeric" and prompt and "answer" in prompt.names:
             self.report("prompt", "the prompt must not show {answer}")
         whys: tuple[Template | None, ...] = ()
         if kind == "choice":
@@ -250,7 +228,7 @@ class QuestionReader:
             if "answer" in raw:
                 answer = self.template("answer", raw["answer"], "answer")
                 if answer:
-                    self.known("answer", answer, known, "answer")
+                    self.known("answer", answer.names, known, "answer")
             key_points = self.templates("key_points", known)
         tags = self.tags()
         level = self.level()
@@ -300,7 +278,7 @@ class QuestionReader:
                 continue
             formula = self.formula(f"let {name}", text, "let", line)
             if formula:
-                self.known(f"let {name}", formula, known, "let", line)
+                self.known(f"let {name}", formula.names, known, "let", line)
                 lets.append((name, formula))
             known.add(name)
         return tuple(lets)
@@ -319,7 +297,7 @@ class QuestionReader:
             line = self.sub_line("require", i - 1)
             formula = self.formula(f"require {i}", text, "require", line)
             if formula:
-                self.known(f"require {i}", formula, known, "require", line)
+                self.known(f"require {i}", formula.names, known, "require", line)
                 found.append(formula)
         return tuple(found)
 
@@ -335,7 +313,7 @@ class QuestionReader:
             line = self.sub_line(key, i - 1)
             template = self.template(f"{key} {i}", text, key, line)
             if template:
-                self.known(f"{key} {i}", template, known, key, line)
+                self.known(f"{key} {i}", template.names, known, key, line)
                 found.append(template)
         return tuple(found)
 
@@ -414,7 +392,7 @@ class QuestionReader:
             what = f"hint {i}" if isinstance(raw, list) else "hint"
             template = self.template(what, text, "hint", line)
             if template:
-                self.known(what, template, known, "hint", line)
+                self.known(what, template.names, known, "hint", line)
                 found.append(template)
         return tuple(found)
 
@@ -441,13 +419,13 @@ class QuestionReader:
                 text, why = entry["text"], entry.get("why")
             template = self.template(f"choices {i}", text, "choices", line)
             if template:
-                self.known(f"choices {i}", template, known, "choices", line)
+                self.known(f"choices {i}", template.names, known, "choices", line)
                 texts.append(template)
             why_template = None
             if isinstance(entry, Mapping) and "why" in entry:
                 why_template = self.template(f"choices {i} why", why, "choices", line)
                 if why_template:
-                    self.known(f"choices {i} why", why_template, known, "choices", line)
+                    self.known(f"choices {i} why", why_template.names, known, "choices", line)
                     self.one_line(f"choices {i} why", why_template, "choices", line)
             whys.append(why_template)
         return tuple(texts), tuple(whys)
@@ -489,14 +467,14 @@ class QuestionReader:
             what = f"mistakes {mid}"
             formula = self.formula(f"{what} formula", entry["formula"], "mistakes", line)
             if formula:
-                self.known(f"{what} formula", formula, known, "mistakes", line)
+                self.known(f"{what} formula", formula.names, known, "mistakes", line)
                 if " ".join(formula.text.split()) == " ".join(
                     str(self.raw.get("answer", "")).split()
                 ):
                     self.report("mistakes", f"{what}: the formula is the answer's own", line)
             message = self.template(f"{what} message", entry["message"], "mistakes", line)
             if message:
-                self.known(f"{what} message", message, known | {"answer"}, "mistakes",
+                self.known(f"{what} message", message.names, known | {"answer"}, "mistakes",
                            line)
                 self.one_line(f"{what} message", message, "mistakes", line)
             if formula and message:

@@ -25,14 +25,7 @@ from xentcli.quiz.budget import Budget, spend
 from xentcli.quiz.expr import Formula, compile_formula, format_value
 from xentcli.quiz.functions import Function
 
-__all__ = [
-    "MAX_FORMAT_NUMBER",
-    "Placeholder",
-    "Template",
-    "compile_template",
-    "deferred_template",
-    "render",
-]
+__all__ = ["MAX_FORMAT_NUMBER", "Placeholder", "Template", "compile_template", "render"]
 
 #: Largest width or precision a format may ask for: ``{x:.300000000f}`` would
 #: build a 300 MB string on every render.
@@ -58,33 +51,19 @@ class Placeholder:
 class Template:
     """A parsed template: literal text and placeholders, in order.
 
-    Made by :func:`compile_template` (parsed and checked at once) or by
-    :func:`deferred_template` (on first use, for banks already read without a
-    problem).
+    Two templates of the same text are equal (see :class:`~xentcli.quiz.expr.Formula`).
     """
 
-    __slots__ = ("_parts", "text")
+    __slots__ = ("parts", "text")
 
-    def __init__(self, text: str, parts: tuple[str | Placeholder, ...] | None = None) -> None:
+    def __init__(self, text: str, parts: tuple[str | Placeholder, ...]) -> None:
         self.text = text
-        self._parts = parts
-
-    @property
-    def parts(self) -> tuple[str | Placeholder, ...]:
-        """Literal text and placeholders (a deferred template is parsed here, once).
-
-        Raises:
-            ExpressionError: a deferred template that does not pass the checks.
-        """
-        if self._parts is None:
-            self._parts = compile_template(self.text).parts
-        return self._parts
+        self.parts = parts
 
     def __repr__(self) -> str:
         return f"Template({self.text!r})"
 
     def __eq__(self, other: object) -> bool:
-        """Templates of the same text are the same template, parsed or not yet."""
         if not isinstance(other, Template):
             return NotImplemented
         return self.text == other.text
@@ -207,12 +186,6 @@ def compile_template(text: str) -> Template:
     if literal:
         parts.append("".join(literal))
     return Template(text, tuple(parts))
-
-
-def deferred_template(text: str) -> Template:
-    """A template that is parsed and checked when first rendered (see
-    :func:`~xentcli.quiz.expr.deferred_formula`)."""
-    return Template(text)
 
 
 def _closing_brace(text: str, start: int) -> int:
