@@ -455,3 +455,65 @@ def test_answers_are_shown_and_saved_as_text_whatever_bytes_arrive(tmp_path: Pat
     stats = subprocess.run([sys.executable, "-m", "xentcli", "stats", "--json"],
                            capture_output=True, env=env, timeout=60, text=True)
     assert json.loads(stats.stdout)["answered"] == 3
+
+
+DRAW_FAILS = """\
+topic: d
+title: Draws
+summary: One question that draws and one that cannot.
+questions:
+  - id: d-good
+    kind: numeric
+    prompt: What is 1 + 1?
+    answer: "1 + 1"
+    unit: none
+    explanation: Two.
+  - id: d-bad
+    kind: numeric
+    level: 3
+    prompt: What is 1 / 0?
+    let:
+      z: "0"
+    answer: "1 / z"
+    unit: none
+    explanation: Nothing.
+"""
+
+
+@pytest.mark.parametrize("command", [
+    ["quiz", "--question", "d-good", "--question", "d-bad", "--seed", "1"],
+    ["interview", "--seed", "1"],  # d-good is the warm-up, d-bad comes after
+])
+def test_a_question_that_cannot_be_drawn_ends_the_session_with_its_summary(
+        tmp_path: Path, command: list[str]) -> None:
+    # Questions are drawn when reached: the one that fails comes after an answer.
+    (tmp_path / "d.yaml").write_text(DRAW_FAILS, encoding="utf-8")
+    result = CliRunner().invoke(app, [*command, "--bank", str(tmp_path), "--json"],
+                                input="2\n")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert [(q["id"], q["correct"]) for q in report["questions"]] == [("d-good", True)]
+    if command[0] == "interview":
+        assert (report["planned"], report["finished"]) == (2, False)
+    assert "Ended early after 1 of 2 questions." in result.stderr
+    error = result.stderr[result.stderr.index("Error: "):]
+    assert " ".join(error.split()).startswith(
+        f"Error: {tmp_path / 'd.yaml'}:17: question 'd-bad': answer: division by zero (seed ")
+    assert error.count("Error: ") == 1
+
+
+def test_a_draw_that_raises_index_error_is_not_taken_for_the_end_of_the_session() -> None:
+    from xentcli.quiz.session import Script
+
+    class Breaks:
+        id = "breaks"
+
+        def instantiate(self, seed: int) -> Any:
+            raise IndexError("inside a draw")
+
+    bank = load_banks([FIXTURES / "good"])
+    first = bank.questions[0]
+    script = Script([(first, 1), (Breaks(), 2), (first, 3)])  # type: ignore[list-item]
+    assert len(script) == 3
+    with pytest.raises(IndexError, match="inside a draw"):
+        list(script)

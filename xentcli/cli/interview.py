@@ -405,6 +405,7 @@ def interview(
     from rich.markup import escape
 
     from xentcli.cli.console import err_console, out_console
+    from xentcli.errors import BankError
     from xentcli.quiz.bank import load_banks
     from xentcli.quiz.interview import InterviewSession, build_script, time_text
     from xentcli.quiz.records import InterviewRecorder, NullInterviewRecorder
@@ -435,6 +436,7 @@ def interview(
                   f"{time_text(minutes * 60)}, easiest first. Answer as in xent quiz; "
                   "'skip' skips, 'quit' ends.")
     interrupted = reported = False
+    failed: BankError | None = None
     try:
         session.begin()
         went_on = _run(console, answers, session, loaded)
@@ -447,10 +449,14 @@ def interview(
     except KeyboardInterrupt:
         interrupted = True
         console.print()
+    except BankError as exc:  # a question that cannot be drawn (a bank's bug): the
+        if not session.outcomes:  # interview so far is reported, then the problem said
+            raise
+        failed = exc
     session.end()
     final = session.interview_report()
-    if interrupted and not reported:  # Ctrl-C during the questions
-        _report(console, final, loaded, interrupted=True)
+    if (interrupted or failed) and not reported:  # stopped during the questions
+        _report(console, final, loaded, interrupted=interrupted)
     if final.retry is not None:
         _retry_report(console, final.retry)
     console.print("Next: [bold]xent stats[/] for your readiness trend, "
@@ -458,6 +464,8 @@ def interview(
     if json_output:
         sys.stdout.write(json.dumps(final.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
         sys.stdout.flush()
+    if failed is not None:
+        raise failed
     if interrupted:
         raise typer.Exit(int(ExitStatus.INTERRUPTED))
 

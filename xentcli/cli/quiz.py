@@ -459,7 +459,7 @@ def quiz(
     import json
 
     from xentcli.cli.console import err_console, out_console
-    from xentcli.errors import QuizError
+    from xentcli.errors import BankError, QuizError
     from xentcli.quiz.bank import load_banks
     from xentcli.quiz.session import Session, select_questions
 
@@ -502,16 +502,23 @@ def quiz(
         console.print(f"[dim]Only {len(instances)} {many}: asking all of them.[/]")
     session = Session(instances, recorder)
     interrupted = False
+    failed: BankError | None = None
     try:
         _run(console, answers, session, loaded)
     except KeyboardInterrupt:
         interrupted = True
         console.print()
+    except BankError as exc:  # a question that cannot be drawn (a bank's bug): the
+        if not session.outcomes:  # session so far is summed up, then the problem said
+            raise
+        failed = exc
     report = session.report()
     _summary(console, report, loaded, interrupted)
     if json_output:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, allow_nan=False) + "\n")
         sys.stdout.flush()
+    if failed is not None:
+        raise failed
     if interrupted:
         raise typer.Exit(int(ExitStatus.INTERRUPTED))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -224,6 +224,11 @@ class Script(Sequence[Instance]):
             question, seed = self._picks[index]
             self._drawn[index] = question.instantiate(seed)
         return self._drawn[index]
+
+    def __iter__(self) -> Iterator[Instance]:
+        # Not Sequence's: it would take an IndexError from a draw for the end.
+        for index in range(len(self)):
+            yield self[index]
 
     def __repr__(self) -> str:
         return f"Script({[(q.id, seed) for q, seed in self._picks]!r})"
