@@ -84,8 +84,9 @@ def _note(stderr: str) -> str:
     return squash(stderr)
 
 
-OVERFLOW_NOTE = ("Note: the result overflows: it is finite in exact arithmetic but beyond the "
-                 "largest float, about 1.8e308 (huge weights or logits, or a base near 1).")
+OVERFLOW_NOTE = ("Note: the result overflows: its exact value is finite, but it or a step on "
+                 "the way is beyond the largest float, about 1.8e308 (huge weights or "
+                 "logits, or a base near 1).")
 
 
 @pytest.mark.parametrize("args", [
@@ -94,6 +95,14 @@ OVERFLOW_NOTE = ("Note: the result overflows: it is finite in exact arithmetic b
     ["bce", "0.2,0.3,0.5", "1e308,1e308,-1e308", "--logits", "--reduction", "sum"],
     ["ce", "0,1,0", "0.5,0.5;0.5,0.5;0.5,0.5", "--weights", "1e308", "--reduction", "sum"],
     ["ce", "0", "0,1", "--eps", "1e-7", "--weights", "1e308,1", "--reduction", "sum"],
+    # A probability of 0 or 1 where the target needs none is no cause.
+    ["ce", "0", "0.1,0.9,0", "--weights", "1e308,1,1", "--reduction", "sum"],
+    ["focal", "0", "0.1,0.9,0", "--alpha", "1e308,1,1", "--reduction", "sum"],
+    ["bce", "1,1,1,1", "1,0.5,0.5,0.5", "--pos-weight", "1e308", "--reduction", "sum"],
+    ["ce", "0,-100", "0.1,0.9;0,1", "--weights", "1e308,1", "--ignore-index", "-100",
+     "--reduction", "sum"],
+    # Only a step overflows: log q = -2e308; the exact KL is about 1e308.
+    ["kl", "0.5,0.5", "1e308,-1e308", "--logits"],
 ])
 def test_an_overflow_is_called_an_overflow_not_a_probability_of_0(args: list[str]) -> None:
     code, out, err = _calc(*args)
@@ -109,6 +118,15 @@ def test_an_overflow_is_called_an_overflow_not_a_probability_of_0(args: list[str
                          "to clip PRED, or --logits if PRED holds logits."),
     (["bce", "1", "-inf", "--logits"], "sigmoid(PRED) is exactly 0 or 1 where a label says "
                                        "otherwise. Use --eps 1e-7 to clip it."),
+    (["ce", "0,1", "0,1;0.5,0.5", "--weights", "1e308,1"],
+     "PRED gives probability 0 to a class that TARGET has. Use --eps 1e-7 to clip PRED, or "
+     "--logits if PRED holds logits."),
+    # 1 - 1e-17 rounds to 1: clipping leaves p = 1 where the label is 0.
+    (["bce", "0", "1", "--eps", "1e-17"], "PRED is exactly 0 or 1 where a label says "
+     "otherwise, even clipped by --eps 1e-17: 1 - 1e-17 rounds to 1. Use --eps 1e-7 or more."),
+    (["bce", "0", "40", "--logits", "--eps", "1e-17"], "sigmoid(PRED) is exactly 0 or 1 where "
+     "a label says otherwise, even clipped by --eps 1e-17: 1 - 1e-17 rounds to 1. Use --eps "
+     "1e-7 or more."),
 ])
 def test_a_probability_of_0_is_still_named(args: list[str], reason: str) -> None:
     code, out, err = _calc(*args)

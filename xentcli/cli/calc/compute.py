@@ -426,10 +426,19 @@ def add_notes(outcome: Outcome) -> None:
         return
     if _overflowed(outcome):
         outcome.notes.append(
-            "the result overflows: it is finite in exact arithmetic but beyond the "
-            "largest float, about 1.8e308 (huge weights or logits, or a base near 1).")
+            "the result overflows: its exact value is finite, but it or a step on the "
+            "way is beyond the largest float, about 1.8e308 (huge weights or logits, "
+            "or a base near 1).")
         return
     pred = "Q" if outcome.measure == "kl" else "PRED"
+    eps = outcome.options.get("eps")
+    if eps:  # clipped, and still 0 or 1: 1 - eps (or eps) rounds back to it
+        if outcome.options.get("logits"):
+            squash = "sigmoid" if outcome.measure == "bce" else "softmax"
+            reason = reason.replace(pred, f"{squash}({pred})", 1)
+        outcome.notes.append(f"the result is infinite: {reason}, even clipped by --eps "
+                             f"{eps:g}: 1 - {eps:g} rounds to 1. Use --eps 1e-7 or more.")
+        return
     swapped = None if outcome.options.get("logits") else _swapped(outcome)
     if swapped is not None:
         outcome.notes.append(swapped)
@@ -447,16 +456,48 @@ def add_notes(outcome: Outcome) -> None:
 
 
 def _overflowed(outcome: Outcome) -> bool:
-    """An infinite result that no probability of exactly 0 (or 1, for BCE) explains:
-    every input is finite, and the probabilities are clipped by ``--eps`` or lie
-    strictly inside (0, 1) (logits: any finite logit has such a probability)."""
+    """An infinite result that no probability of exactly 0 (or 1, for BCE) explains,
+    where the target needs more: then a number, or a step on the way, went past
+    the largest float.
+
+    The probabilities are PRED's (Q's), through sigmoid or softmax for logits,
+    clipped by ``--eps`` as the core clips them; rows and classes that carry no
+    target mass (an ignored row, a class the target gives 0) cannot cause it.
+    """
     if not all(np.isfinite(vector.values).all() for vector in outcome.inputs.values()):
         return False
-    if outcome.options.get("logits") or outcome.options.get("eps"):
-        return True
-    pred = outcome.inputs["q" if outcome.measure == "kl" else "pred"].values
-    edge = (pred <= 0) | (pred >= 1) if outcome.measure == "bce" else pred <= 0
-    return not bool(edge.any())
+    options, measure = outcome.options, outcome.measure
+    pred = np.asarray(outcome.inputs["q" if measure == "kl" else "pred"].values, np.float64)
+    eps = options.get("eps")
+    if options.get("logits"):
+        if not eps:
+            return True  # a finite logit has a probability strictly inside (0, 1)
+        if measure == "bce":  # sigmoid, without overflow for either sign
+            pred = np.exp(-np.logaddexp(0.0, -pred))
+        else:
+            from xentcli import core
+
+            pred = np.asarray(core.softmax(pred), np.float64)
+    if eps:
+        pred = np.clip(pred, eps, 1 - eps)
+    if measure == "bce":
+        y = np.broadcast_to(np.asarray(outcome.target, np.float64), pred.shape)
+        edge = ((pred <= 0) & (y > 0)) | ((pred >= 1) & (y < 1))
+    elif measure == "kl":
+        edge = (pred <= 0) & (np.asarray(outcome.inputs["p"].values) > 0)
+    elif options.get("label_smoothing"):
+        edge = pred <= 0  # a smoothed target has mass on every class
+    elif outcome.class_indices:
+        labels = np.asarray(outcome.target).astype(np.int64)
+        rows = pred.reshape(-1, pred.shape[-1])
+        flat = labels.reshape(-1)
+        keep = flat != options.get("ignore_index") if options.get("ignore_index") is not None \
+            else np.ones(flat.shape, bool)
+        inside = (flat >= 0) & (flat < rows.shape[1]) & keep
+        edge = rows[np.nonzero(inside)[0], flat[inside]] <= 0
+    else:
+        edge = (pred <= 0) & (np.asarray(outcome.target) > 0)
+    return not bool(np.any(edge))
 
 
 def _swapped(outcome: Outcome) -> str | None:
