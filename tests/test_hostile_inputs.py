@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,14 @@ def test_huge_class_weights_show_a_table_that_adds_up_to_the_headline() -> None:
     assert lines[0] == "cross-entropy  H(TARGET, PRED) = 345.388 nats"
     assert "inf" not in out
     assert "(weighted mean: the terms' sum 345.388 divided by Σ w_i·y_i = 1)" in lines
-    assert _note(err) == squash("Note: the table shows the weights divided by 1e+308, the "
-                                "largest, so that its terms fit in a float; a weighted mean "
-                                "is the same for weights scaled alike.")
+    assert _note(err) == squash("Note: the terms are shown with the weights divided by "
+                                "1e+308, the largest, so that they fit in a float; a "
+                                "weighted mean is the same for weights scaled alike.")
+    code, out, err = _calc("ce", "0.5,0.5", "1e-300,1", "--weights", "1e308,1e308", "--json")
+    result = json.loads(out)
+    assert (result["terms"], result["terms_weights_divided_by"]) == (
+        [result["value"], 0.0], 1e308)
+    assert result["options"]["weights"] == [1e308, 1e308]  # as given
+    plain = json.loads(_calc("ce", "0.5,0.5", "1e-300,1", "--weights", "2,2", "--json")[1])
+    assert "terms_weights_divided_by" not in plain and plain["terms"] == [
+        2 * result["value"], 0.0]

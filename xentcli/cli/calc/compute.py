@@ -383,9 +383,10 @@ def breakdown(outcome: Outcome, args: dict[str, Any], *, explain: bool,
             largest = float(np.max(np.abs(weights)))
             if largest > 1:
                 b = ce(np.asarray(weights, np.float64) / largest)
+                outcome.extra["terms_weights_divided_by"] = largest
                 outcome.notes.append(
-                    f"the table shows the weights divided by {largest:g}, the largest, so "
-                    "that its terms fit in a float; a weighted mean is the same for "
+                    f"the terms are shown with the weights divided by {largest:g}, the "
+                    "largest, so that they fit in a float; a weighted mean is the same for "
                     "weights scaled alike.")
     return b
 

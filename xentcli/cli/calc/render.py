@@ -70,6 +70,8 @@ def json_object(outcome: Outcome) -> dict[str, Any]:
     b = outcome.breakdown
     if b is not None and not outcome.is_list and b.terms.shape[0] == 1:
         obj["terms"] = json_numbers(b.terms[0])
+        if "terms_weights_divided_by" in outcome.extra:  # huge weights: see add_notes
+            obj["terms_weights_divided_by"] = outcome.extra["terms_weights_divided_by"]
     if "bits_per_token" in outcome.extra:
         obj["bits_per_token"] = json_numbers(outcome.extra["bits_per_token"])
     if "calibration" in outcome.extra:
