@@ -230,6 +230,47 @@ def test_a_card_entry_that_is_not_sound_is_rendered_again(damage: Any) -> None:
     assert json.loads(_card_entry().read_text()) == good
 
 
+def _learn(*args: str, columns: int = 80) -> str:
+    from typer.testing import CliRunner
+
+    from xentcli.cli.app import app
+
+    result = CliRunner().invoke(app, ["learn", *args], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_a_card_is_drawn_once_per_width_then_shown_from_the_cache(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    wide, narrow = _learn("entropy"), _learn("entropy", columns=60)
+    assert wide != narrow and max(map(len, narrow.splitlines())) <= 60
+    drawn = sorted(bankcache.cache_dir().glob("drawn-*.json"))
+    assert len(drawn) == 2
+    import xentcli.cli.learn as learn
+
+    def no_drawing(text: str) -> Any:
+        raise AssertionError("drawn again although the cache holds the card")
+
+    monkeypatch.setattr(learn, "_markdown", no_drawing)
+    assert (_learn("entropy"), _learn("entropy", columns=60)) == (wide, narrow)
+
+
+@pytest.mark.parametrize("forged", ["\x1b[2J", "\x1b]0;pwned\x07", "\x1b]8;;http://x\x1b\\",
+                                    "\x07", "\r"])
+def test_a_drawn_card_with_any_code_but_colours_is_drawn_again(forged: str) -> None:
+    shown = _learn("kl")
+    (entry,) = sorted(bankcache.cache_dir().glob("drawn-*.json"))
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    stored["text"] = forged + stored["text"]
+    entry.write_text(json.dumps(stored), encoding="utf-8")
+    assert bankcache.load_drawn_card(stored["key"]) is None
+    assert _learn("kl") == shown
+    assert bankcache.load_drawn_card(stored["key"]) == shown  # written again
+    colours = "\x1b[1mKL\x1b[0m divergence\n"
+    bankcache.store_drawn_card("k" * 64, colours)
+    assert bankcache.load_drawn_card("k" * 64) == colours
+
+
 def test_the_card_key_covers_the_text_and_the_code_that_computes(
         monkeypatch: pytest.MonkeyPatch) -> None:
     key = bankcache.card_key("H = {entropy([0.5, 0.5])}")

@@ -69,12 +69,55 @@ def learn(
     text = card.render() + (
         f"\n\n---\n\n**Quiz me on this:** `xent quiz --topic {card.topic}`\n"
     )
+    page(_drawn(console, text))
+
+
+def _drawn(console: Any, text: str) -> str:
+    """The card's Markdown as this console draws it, from the cache when it holds it
+    (drawing loads Rich's Markdown renderer and Pygments: most of the start)."""
+    from xentcli.quiz import bankcache
+
+    key = _drawn_key(console, text)
+    cached = bankcache.load_drawn_card(key)
+    if cached is not None:
+        return cached
     # Rich pads every line of Markdown to the full width; the padding is dropped
     # (before any closing colour code) so piped or copied text has no trailing spaces.
     with console.capture() as captured:
         console.print(_markdown(text))
     trailing = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.M)
-    page(trailing.sub(r"\1", captured.get()))
+    drawn = trailing.sub(r"\1", captured.get())
+    bankcache.store_drawn_card(key, drawn)
+    return drawn
+
+
+def _drawn_key(console: Any, text: str) -> str:
+    """What a drawn card depends on: its text, the console's width and colours, and
+    the code that draws it (this module, Rich's Markdown and Syntax, Pygments)."""
+    import hashlib
+    import importlib.util
+    from pathlib import Path
+
+    import rich
+
+    from xentcli import __version__
+
+    rich_dir = Path(rich.__file__).parent
+    sources = [Path(__file__), rich_dir / "markdown.py", rich_dir / "syntax.py",
+               rich_dir / "console.py"]
+    spec = importlib.util.find_spec("pygments")
+    if spec is not None and spec.origin:
+        sources.append(Path(spec.origin))
+    digest = hashlib.sha256(f"xent-drawn-card {__version__} {console.width} "
+                            f"{console.color_system} {console.no_color} "
+                            f"{console.legacy_windows}".encode())
+    for source in sources:
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            digest.update(b"missing " + str(source).encode())
+    digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _print_json(topic: str | None) -> None:

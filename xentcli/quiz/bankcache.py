@@ -22,7 +22,9 @@ key): what a quiz needs to choose its questions, see
 A card's entry is its Markdown with the numbers filled in (plain text), keyed
 by the card's text, xent's version and the source of everything that computes
 those numbers (the template and formula modules and the numeric core); text
-with control characters in it is not used.
+with control characters in it is not used. A second entry (``drawn-*.json``)
+holds the card as ``xent learn`` drew it for one width and colour setting,
+keyed by those and the code that draws it; only colour codes may be in it.
 
 The folder is ``$XENT_HOME/cache`` when ``XENT_HOME`` is set, else the user
 cache folder (platformdirs).
@@ -48,9 +50,11 @@ __all__ = [
     "card_key",
     "entry_key",
     "load_card_text",
+    "load_drawn_card",
     "load_entry",
     "load_index",
     "store_card_text",
+    "store_drawn_card",
     "store_entry",
     "store_index",
 ]
@@ -149,6 +153,35 @@ def store_card_text(key: str, text: str) -> None:
     """Cache a card's rendered text under ``key``; best effort."""
     _write(_entry_path(key, "card"), json.dumps({"key": key, "text": text},
                                                 ensure_ascii=False))
+
+
+# Text as Rich prints it: printable characters, newlines and colour (SGR) codes,
+# nothing that moves the cursor, retitles the window or makes a link.
+_DRAWN = re.compile(r"(?:[^\x00-\x1f\x7f-\x9f]|\n|\x1b\[[0-9;]*m)*")
+
+
+def load_drawn_card(key: str) -> str | None:
+    """A card as the terminal showed it for ``key`` (see :func:`store_drawn_card`),
+    or None when there is no sound entry."""
+    try:
+        with open(_entry_path(key, "drawn"), "rb") as handle:
+            entry = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not (isinstance(entry, dict) and entry.keys() == {"key", "text"}
+            and entry["key"] == key and isinstance(entry["text"], str)):
+        return None
+    text: str = entry["text"]
+    return text if _DRAWN.fullmatch(text) else None
+
+
+def store_drawn_card(key: str, text: str) -> None:
+    """Cache a card as drawn for one terminal (its width and colours are in ``key``,
+    so that ``xent learn`` need not load the Markdown renderer); best effort.
+    Text with any control code but colours is not cached."""
+    if _DRAWN.fullmatch(text):
+        _write(_entry_path(key, "drawn"), json.dumps({"key": key, "text": text},
+                                                     ensure_ascii=False))
 
 
 # ------------------------------------------------------------------------ encoding
