@@ -127,3 +127,22 @@ def test_a_command_run_builds_only_its_own_command_group() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout == "0.6931471805599453\n"
     assert done.stderr == "['calc']"
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_the_root_help_lists_the_commands_as_built_without_building_them(width: int) -> None:
+    from typer.core import TyperGroup
+
+    from xentcli.cli import app as root
+
+    group = typer.main.get_command(root.app)
+    ctx = group.make_context("xent", [], resilient_parsing=True, terminal_width=width,
+                             max_content_width=width)
+    root.load_command.cache_clear()
+    fast = ctx.make_formatter()
+    group.format_commands(ctx, fast)
+    assert root.load_command.cache_info().currsize == 0
+    built = ctx.make_formatter()
+    TyperGroup.format_commands(group, ctx, built)  # builds each command for its line
+    assert root.load_command.cache_info().currsize == len(root.COMMANDS)
+    assert fast.getvalue() == built.getvalue() and "calc" in fast.getvalue()
