@@ -417,7 +417,7 @@ def _study_plan(reviews: list[Review], exam: date | None, interviews: list[Inter
 
 def _interviews_json(interviews: list[InterviewRow], plan: StudyPlan | None) -> dict[str, Any]:
     from xentcli.cli.plan import plan_json
-    from xentcli.quiz.interview import verdict
+    from xentcli.quiz.readiness import verdict
 
     return {
         "interviews": [
@@ -454,7 +454,7 @@ def readiness_line(readiness: list[float]) -> str:
 
 def _render_plan_and_interviews(console: Console, interviews: list[InterviewRow],
                                 plan: StudyPlan | None, today: datetime) -> None:
-    from xentcli.quiz.interview import verdict
+    from xentcli.quiz.readiness import verdict
 
     if interviews:
         last = interviews[-1]

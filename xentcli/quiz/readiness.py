@@ -10,9 +10,10 @@ more is "ready", 50% or more "nearly", less "not yet". Pure data: the session
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xentcli.quiz.session import Outcome, Report
+if TYPE_CHECKING:  # at run time only where a report is made: stats needs verdict alone
+    from xentcli.quiz.session import Outcome, Report
 
 __all__ = ["Asked", "InterviewReport", "TopicReadiness", "verdict"]
 
@@ -112,6 +113,8 @@ class InterviewReport:
 
     @property
     def quiz_report(self) -> Report:
+        from xentcli.quiz.session import Report
+
         return Report(tuple(a.outcome for a in self.asked), self.finished, self.planned)
 
     @property
@@ -158,6 +161,8 @@ class InterviewReport:
                                                            strict=True)]
         retry: dict[str, Any] | None = None
         if self.retry is not None:
+            from xentcli.quiz.session import Report
+
             again = Report(tuple(a.outcome for a in self.retry), True, len(self.retry))
             retry = again.to_json()
             retry["questions"] = [a.to_json(q) for a, q in zip(self.retry, retry["questions"],
