@@ -169,3 +169,8 @@ def test_a_quiz_loads_numpy_only_to_draw_a_question_that_needs_it() -> None:
     # The input ends at the first question: the second is never reached, never drawn.
     assert "numpy" not in _loaded("quiz", "--question", "activations-multiclass",
                                   "--question", "entropy-two-coins", "--no-save")
+
+
+def test_stats_loads_neither_numpy_nor_the_question_model() -> None:
+    # Its readiness wording comes from the readiness module alone.
+    assert _loaded("stats") == ["rich", "sqlite3"]
