@@ -146,3 +146,22 @@ def test_the_root_help_lists_the_commands_as_built_without_building_them(width: 
     TyperGroup.format_commands(group, ctx, built)  # builds each command for its line
     assert root.load_command.cache_info().currsize == len(root.COMMANDS)
     assert fast.getvalue() == built.getvalue() and "calc" in fast.getvalue()
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_calc_help_lists_its_commands_as_built_without_building_them(width: int) -> None:
+    from typer.core import TyperGroup
+
+    from xentcli.cli import app as root
+
+    root.load_command.cache_clear()
+    calc = root.load_command("calc")
+    ctx = calc.make_context("calc", [], resilient_parsing=True, terminal_width=width,
+                            max_content_width=width)
+    fast = ctx.make_formatter()
+    calc.format_commands(ctx, fast)
+    assert calc.commands._built == {}
+    built = ctx.make_formatter()
+    TyperGroup.format_commands(calc, ctx, built)  # builds each command for its line
+    assert len(calc.commands._built) == len(list(calc.commands)) >= 9
+    assert fast.getvalue() == built.getvalue() and "entropy" in fast.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import stat
@@ -161,7 +162,8 @@ def test_an_answer_that_cannot_be_saved_is_a_warning_not_an_unreadable_answer(
     result = _run("quiz", *NUMERIC, "-n", "2", input="1\n1\n")
     assert result.exit_code == 0
     assert "Could not read that" not in result.stdout
-    assert "Score: 0/2" in result.stdout
+    # Both answers were graded (a random draw may make "1" right: 0.69 nats in bits).
+    assert re.search(r"Score: [0-2]/2 ", result.stdout)
     assert result.stderr == (
         "Warning: could not use the progress file while saving an answer: disk I/O; "
         "answers from here on will not be saved.\n"

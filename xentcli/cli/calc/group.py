@@ -197,6 +197,19 @@ class _LazyCommands(MutableMapping[str, Any]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._names())
 
+    def described(self, name: str) -> Any:
+        """The command if built, else a stand-in with only what a help line needs
+        (its help, short help, hidden and deprecated marks, as Typer sets them)."""
+        if name in self._built:
+            return self._built[name]
+        import inspect
+
+        info = next(i for i in self._declared.registered_commands if i.name == name)
+        text = (inspect.getdoc(info.callback) if info.help is None
+                else inspect.cleandoc(info.help))
+        return TyperCommand(name=name, help=text, short_help=info.short_help,
+                            hidden=info.hidden, deprecated=info.deprecated)
+
     def __len__(self) -> int:
         return len(self._names())
 
@@ -221,6 +234,21 @@ class CalcGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # As TyperGroup's, but a help line needs no command built (`calc --help`
+        # built all of them, every parameter of each, to print one line each).
+        commands = self.commands
+        if not isinstance(commands, _LazyCommands):
+            super().format_commands(ctx, formatter)
+            return
+        shown = [(name, commands.described(name)) for name in self.list_commands(ctx)]
+        shown = [(name, command) for name, command in shown if not command.hidden]
+        if shown:
+            limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit))
+                                    for name, command in shown])
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         use_plain_coercion(self, ctx)
