@@ -112,7 +112,7 @@ class DeferredQuestion(Question):
     _build: Callable[[str], Question]
     _built: Question | None
 
-    def __init__(self, meta: IndexedQuestion, topic: str, file: str,  # noqa: D107
+    def __init__(self, meta: IndexedQuestion, topic: str, file: str,
                  build: Callable[[str], Question]) -> None:
         values = {"id": meta.id, "topic": topic, "kind": meta.kind, "file": file,
                   "line": meta.line, "level": meta.level, "par_seconds": meta.par_seconds,
