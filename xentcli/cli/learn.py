@@ -93,7 +93,8 @@ def _drawn(console: Any, text: str) -> str:
 
 def _drawn_key(console: Any, text: str) -> str:
     """What a drawn card depends on: its text, the console's width and colours, and
-    the code that draws it (this module, Rich's Markdown and Syntax, Pygments)."""
+    the code that draws it (this module, xent's console, Rich's Markdown, Syntax
+    and Console, Pygments)."""
     import hashlib
     import importlib.util
     from pathlib import Path
@@ -103,8 +104,8 @@ def _drawn_key(console: Any, text: str) -> str:
     from xentcli import __version__
 
     rich_dir = Path(rich.__file__).parent
-    sources = [Path(__file__), rich_dir / "markdown.py", rich_dir / "syntax.py",
-               rich_dir / "console.py"]
+    sources = [Path(__file__), Path(__file__).with_name("console.py"),  # xent's console
+               rich_dir / "markdown.py", rich_dir / "syntax.py", rich_dir / "console.py"]
     spec = importlib.util.find_spec("pygments")
     if spec is not None and spec.origin:
         sources.append(Path(spec.origin))
