@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,10 +136,11 @@ def card_key(text: str) -> str:
     return digest.hexdigest()
 
 
-def load_card_text(key: str) -> str | None:
-    """A card's rendered text for ``key``, or None when there is no sound entry."""
+def _load_text(key: str, kind: str, sound: Callable[[str], bool]) -> str | None:
+    """The text of a ``{"key", "text"}`` entry of ``kind`` for ``key`` when it is
+    ``sound``, else None."""
     try:
-        with open(_entry_path(key, "card"), "rb") as handle:
+        with open(_entry_path(key, kind), "rb") as handle:
             entry = json.loads(handle.read())
     except (OSError, ValueError, RecursionError):
         return None
@@ -146,13 +148,25 @@ def load_card_text(key: str) -> str | None:
             and entry["key"] == key and isinstance(entry["text"], str)):
         return None
     text: str = entry["text"]
-    return None if _CONTROL.search(text) else text
+    return text if sound(text) else None
+
+
+def _store_text(key: str, kind: str, text: str) -> None:
+    _write(_entry_path(key, kind), json.dumps({"key": key, "text": text}, ensure_ascii=False))
+
+
+def _plain(text: str) -> bool:
+    return not _CONTROL.search(text)
+
+
+def load_card_text(key: str) -> str | None:
+    """A card's rendered text for ``key``, or None when there is no sound entry."""
+    return _load_text(key, "card", _plain)
 
 
 def store_card_text(key: str, text: str) -> None:
     """Cache a card's rendered text under ``key``; best effort."""
-    _write(_entry_path(key, "card"), json.dumps({"key": key, "text": text},
-                                                ensure_ascii=False))
+    _store_text(key, "card", text)
 
 
 # Text as Rich prints it: printable characters, newlines and colour (SGR) codes,
@@ -160,28 +174,22 @@ def store_card_text(key: str, text: str) -> None:
 _DRAWN = re.compile(r"(?:[^\x00-\x1f\x7f-\x9f]|\n|\x1b\[[0-9;]*m)*")
 
 
+def _drawable(text: str) -> bool:
+    return _DRAWN.fullmatch(text) is not None
+
+
 def load_drawn_card(key: str) -> str | None:
     """A card as the terminal showed it for ``key`` (see :func:`store_drawn_card`),
     or None when there is no sound entry."""
-    try:
-        with open(_entry_path(key, "drawn"), "rb") as handle:
-            entry = json.loads(handle.read())
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not (isinstance(entry, dict) and entry.keys() == {"key", "text"}
-            and entry["key"] == key and isinstance(entry["text"], str)):
-        return None
-    text: str = entry["text"]
-    return text if _DRAWN.fullmatch(text) else None
+    return _load_text(key, "drawn", _drawable)
 
 
 def store_drawn_card(key: str, text: str) -> None:
     """Cache a card as drawn for one terminal (its width and colours are in ``key``,
     so that ``xent learn`` need not load the Markdown renderer); best effort.
     Text with any control code but colours is not cached."""
-    if _DRAWN.fullmatch(text):
-        _write(_entry_path(key, "drawn"), json.dumps({"key": key, "text": text},
-                                                     ensure_ascii=False))
+    if _drawable(text):
+        _store_text(key, "drawn", text)
 
 
 # ------------------------------------------------------------------------ encoding
